@@ -34,24 +34,39 @@ export function fieldPath(instancePath: string): string {
     .reduce((path, part) => (/^\d+$/.test(part) ? `${path}[${part}]` : path ? `${path}.${part}` : part), '');
 }
 
-function describe(error: ErrorObject): string {
+export interface SchemaIssue {
+  /** JSON pointer of the offending value, e.g. `/images/0`. */
+  instancePath: string;
+  message: string;
+}
+
+function describe(error: ErrorObject): SchemaIssue {
+  const at = (message: string) => ({ instancePath: error.instancePath, message });
   if (error.keyword === 'additionalProperties') {
     const extra = (error.params as { additionalProperty: string }).additionalProperty;
-    return `${fieldPath(error.instancePath)}: unknown field '${extra}' (check its spelling)`;
+    return { instancePath: `${error.instancePath}/${extra}`, message: `unknown field '${extra}' (check its spelling)` };
   }
   if (error.keyword === 'enum') {
     const allowed = (error.params as { allowedValues: unknown[] }).allowedValues;
-    return `${fieldPath(error.instancePath)}: must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}`;
+    return at(`must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}`);
   }
-  return `${fieldPath(error.instancePath)}: ${error.message ?? 'is invalid'}`;
+  return at(error.message ?? 'is invalid');
 }
 
-/** The schema problems of config, one line each, or [] when it is valid. */
-export function schemaProblems(schema: JSONSchemaObject, config: unknown): string[] {
+/** The schema problems of config, or [] when it is valid. */
+export function schemaIssues(schema: JSONSchemaObject, config: unknown): SchemaIssue[] {
   const validate = validatorFor(schema);
   if (validate(config)) return [];
-  const lines = (validate.errors ?? []).map(describe);
-  return [...new Set(lines)];
+  const seen = new Set<string>();
+  return (validate.errors ?? []).map(describe).filter((issue) => {
+    const key = `${issue.instancePath}\0${issue.message}`;
+    return seen.has(key) ? false : (seen.add(key), true);
+  });
+}
+
+/** The same problems, one line each: `images[0].tag: must be string`. */
+export function schemaProblems(schema: JSONSchemaObject, config: unknown): string[] {
+  return schemaIssues(schema, config).map((i) => `${fieldPath(i.instancePath)}: ${i.message}`);
 }
 
 /**

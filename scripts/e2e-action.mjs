@@ -1,0 +1,90 @@
+// Runs the bundled action exactly as the GitHub runner does: inputs as INPUT_* variables,
+// outputs appended to the file named by GITHUB_OUTPUT, `node dist/index.js`. Used by .ci/run
+// under Node 24; exits non-zero when an output is not what Kargo would store.
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import assert from 'node:assert/strict';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+
+/** Parse GITHUB_OUTPUT's `name<<delimiter ... delimiter` records. */
+export function parseOutputs(text) {
+  const outputs = {};
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^([^<=]+)<<(.+)$/.exec(lines[i]);
+    if (!m) continue;
+    const value = [];
+    for (i++; i < lines.length && lines[i] !== m[2]; i++) value.push(lines[i]);
+    outputs[m[1]] = value.join('\n');
+  }
+  return outputs;
+}
+
+export function runAction(inputs, { workspace, node = process.execPath, env = {} } = {}) {
+  const ws = workspace ?? mkdtempSync(path.join(tmpdir(), 'kargo-ws-'));
+  const outputFile = path.join(mkdtempSync(path.join(tmpdir(), 'kargo-out-')), 'output');
+  const summaryFile = `${outputFile}.summary.md`;
+  writeFileSync(outputFile, '');
+  writeFileSync(summaryFile, '');
+  const inputEnv = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v]));
+  const result = spawnSync(node, [path.join(root, 'dist/index.js')], {
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      GITHUB_WORKSPACE: ws,
+      GITHUB_OUTPUT: outputFile,
+      GITHUB_STEP_SUMMARY: summaryFile,
+      GITHUB_REPOSITORY: 'example/gitops',
+      GITHUB_RUN_ID: '4242',
+      'INPUT_ERROR-THRESHOLD': '3',
+      'INPUT_GIT-USER-NAME': 'github-actions[bot]',
+      ...inputEnv,
+      ...env
+    },
+    encoding: 'utf8'
+  });
+  return {
+    code: result.status,
+    stdout: result.stdout,
+    stderr: result.stderr,
+    outputs: parseOutputs(readFileSync(outputFile, 'utf8')),
+    summary: readFileSync(summaryFile, 'utf8'),
+    workspace: ws
+  };
+}
+
+function kargoDocsPromotion(node) {
+  const workspace = mkdtempSync(path.join(tmpdir(), 'kargo-ws-'));
+  cpSync(path.join(root, 'examples'), path.join(workspace, 'examples'), { recursive: true });
+  const run = runAction(
+    { 'steps-file': 'examples/kargo-docs-promotion.yaml', 'freight-file': 'examples/kargo-docs-freight.yaml' },
+    { workspace, node }
+  );
+  assert.equal(run.code, 0, `action failed:\n${run.stdout}\n${run.stderr}`);
+  assert.equal(run.outputs.status, 'Succeeded');
+  assert.deepEqual(JSON.parse(run.outputs.state), {
+    plan: { branch: 'stage/test', image: '1.2.3', project: 'demo' },
+    'notes::notes': { text: 'Promoted f3b2a1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4 to test' },
+    'notes::step-2': null,
+    'notes::result': { file: 'release-notes.txt' },
+    notes: { text: 'Promoted f3b2a1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4 to test', file: 'release-notes.txt' },
+    summary: { message: 'Wrote release-notes.txt for stage/test' },
+    'optional-check': null,
+    'after-optional': { optionalStatus: 'Failed' }
+  });
+  assert.equal(JSON.parse(run.outputs.summary).message, 'Wrote release-notes.txt for stage/test');
+  assert.equal(
+    readFileSync(path.join(workspace, 'release-notes.txt'), 'utf8'),
+    'Promoted f3b2a1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4 to test'
+  );
+  assert.match(run.summary, /\| `optional-check` \| `fail` \| Failed \(continueOnError\) \|/);
+  console.log(`kargo docs promotion: ${run.outputs.status}, ${Object.keys(JSON.parse(run.outputs.state)).length} state keys`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  kargoDocsPromotion(process.env.NODE24 ?? process.execPath);
+  console.log('bundled action end to end: 1 passed, 0 failed');
+}
