@@ -29,7 +29,9 @@ export function wrapError(context: string, err: unknown): Error {
 
 export function messageOf(err: unknown): string {
   if (err === undefined || err === null) return '';
-  if (err instanceof Error) return err.message;
+  // Duck-typed: errors from another realm (node's own, under jest's VM modules) fail instanceof.
+  const message = (err as { message?: unknown }).message;
+  if (typeof message === 'string') return message;
   return String(err);
 }
 
