@@ -47,7 +47,8 @@ function commitView(c: NonNullable<ReturnType<typeof findCommit>>) {
       Committer: c.committer ?? '',
       SubscriptionName: c.subscriptionName ?? ''
     },
-    c
+    c,
+    '*v1alpha1.GitCommit'
   );
 }
 
@@ -60,14 +61,16 @@ function imageView(i: NonNullable<ReturnType<typeof findImage>>) {
       Annotations: i.annotations ?? {},
       SubscriptionName: i.subscriptionName ?? ''
     },
-    i
+    i,
+    '*v1alpha1.Image'
   );
 }
 
 function chartView(c: NonNullable<ReturnType<typeof findChart>>) {
   return goStruct(
     { RepoURL: c.repoURL, Name: c.name ?? '', Version: c.version ?? '', SubscriptionName: c.subscriptionName ?? '' },
-    c
+    c,
+    '*v1alpha1.Chart'
   );
 }
 
@@ -79,7 +82,8 @@ function artifactView(a: NonNullable<ReturnType<typeof findArtifact>>) {
       Version: a.version ?? '',
       Metadata: a.metadata ?? {}
     },
-    a
+    a,
+    '*v1alpha1.ArtifactReference'
   );
 }
 
