@@ -1,3 +1,53 @@
-import { notImplemented } from './not-implemented.js';
+import { connect, mergePullRequest, type MergeResult } from '../github/index.js';
+import { isTerminal, TerminalError, wrapError } from '../promotion/errors.js';
+import type { StepResult, StepRunner } from '../promotion/types.js';
+import { resolvePollInterval } from './git-wait-for-pr.js';
+import { gitMergePrSchema, type GitMergePrConfig } from './schemas/git-merge-pr.js';
 
-export const gitMergePrRunner = notImplemented('git-merge-pr');
+const DEFAULT_POLL_INTERVAL_MS = 10_000;
+
+/**
+ * git-merge-pr: one merge attempt per run. Not mergeable yet: Running (wait: true) or Failed.
+ * Any other problem is Failed and terminal, as in Kargo.
+ */
+export const gitMergePrRunner: StepRunner<GitMergePrConfig> = {
+  name: 'git-merge-pr',
+  schema: gitMergePrSchema,
+  effects: 'writes-remote',
+  run: async (ctx): Promise<StepResult> => {
+    const cfg = ctx.config;
+    let connection;
+    try {
+      connection = await connect(ctx, cfg);
+    } catch (error) {
+      if (isTerminal(error)) return { status: 'Failed', error };
+      return { status: 'Errored', error: wrapError('error creating git provider service', error) };
+    }
+    let result: MergeResult;
+    try {
+      result = await mergePullRequest(connection.octokit, connection.target, cfg.prNumber, cfg.mergeMethod);
+    } catch (error) {
+      return {
+        status: 'Failed',
+        error: new TerminalError(wrapError(`error merging pull request ${cfg.prNumber}`, error))
+      };
+    }
+    if (!result.merged) {
+      if (cfg.wait) {
+        let retryAfterMs: number;
+        try {
+          retryAfterMs = resolvePollInterval(cfg.pollInterval, DEFAULT_POLL_INTERVAL_MS);
+        } catch (error) {
+          return { status: 'Errored', error };
+        }
+        ctx.logger.info(`pull request ${cfg.prNumber} is not ready to merge yet; will try again`);
+        return { status: 'Running', retryAfterMs };
+      }
+      return {
+        status: 'Failed',
+        error: new TerminalError(`pull request ${cfg.prNumber} is not ready to merge and wait is disabled`)
+      };
+    }
+    return { status: 'Succeeded', output: { commit: result.pr?.mergeCommitSHA ?? '' } };
+  }
+};
