@@ -3,7 +3,7 @@
 import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 // @ts-expect-error: a plain ESM script shared with .ci/run
-import { runAction } from '../scripts/e2e-action.mjs';
+import { gitopsPromotion, runAction } from '../scripts/e2e-action.mjs';
 import { makeTempDir } from './helpers/step-context.js';
 
 interface ActionRun {
@@ -23,6 +23,18 @@ function workspaceWithExamples(): string {
 }
 
 describe('the bundled action', () => {
+  it("runs the README's main example against a local bare repository and pushes the expected commit", () => {
+    const { run: result, show } = (gitopsPromotion as () => { run: ActionRun; show: (args: string[]) => string })();
+    expect(result.code).toBe(0);
+    const push = JSON.parse(result.outputs.push as string);
+    expect(push.branch).toBe('stage/test');
+    expect(show(['rev-parse', 'stage/test']).trim()).toBe(push.commit);
+    expect(show(['show', 'stage/test:stages/test/kustomization.yaml'])).toContain('    newTag: 1.4.0 # promoted by Kargo\n');
+    expect(show(['show', 'stage/test:stages/test/values.yaml'])).toContain('  tag: "1.4.0"   # keep quoted: tags are strings\n');
+    expect(show(['diff', '--stat', 'main', 'stage/test'])).toContain('2 files changed, 2 insertions(+), 2 deletions(-)');
+    expect(JSON.parse(result.outputs.state as string)).toHaveProperty('update-image.commitMessage', 'Updated ./repo/stages/test to use new image\n\n- ghcr.io/example/guestbook:1.4.0');
+  });
+
   it('runs the promotion from Kargo\'s docs and stores what Kargo would store', () => {
     const result = run(
       { 'steps-file': 'examples/kargo-docs-promotion.yaml', 'freight-file': 'examples/kargo-docs-freight.yaml' },

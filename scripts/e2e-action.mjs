@@ -1,7 +1,7 @@
 // Runs the bundled action exactly as the GitHub runner does: inputs as INPUT_* variables,
 // outputs appended to the file named by GITHUB_OUTPUT, `node dist/index.js`. Used by .ci/run
 // under Node 24; exits non-zero when an output is not what Kargo would store.
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -84,7 +84,62 @@ function kargoDocsPromotion(node) {
   console.log(`kargo docs promotion: ${run.outputs.status}, ${Object.keys(JSON.parse(run.outputs.state)).length} state keys`);
 }
 
+/** A bare GitOps repository seeded from examples/gitops/repo; returns its path. */
+export function seedGitOpsRepo() {
+  const scratch = mkdtempSync(path.join(tmpdir(), 'kargo-gitops-'));
+  const bare = path.join(scratch, 'gitops.git');
+  const seed = path.join(scratch, 'seed');
+  const git = (args, cwd) => execFileSync('git', args, { cwd, stdio: 'pipe' });
+  git(['init', '--quiet', '--bare', '--initial-branch=main', bare]);
+  cpSync(path.join(root, 'examples/gitops/repo'), seed, { recursive: true });
+  git(['init', '--quiet', '--initial-branch=main'], seed);
+  git(['add', '.'], seed);
+  git(['-c', 'user.name=Seed', '-c', 'user.email=seed@example.com', '-c', 'commit.gpgsign=false', 'commit', '--quiet', '-m', 'Initial layout'], seed);
+  git(['push', '--quiet', bare, 'main'], seed);
+  return bare;
+}
+
+/** The README's main example: clone, kustomize-set-image, yaml-update, commit, push to stage/test. */
+export function gitopsPromotion(node = process.execPath) {
+  const bare = seedGitOpsRepo();
+  const workspace = mkdtempSync(path.join(tmpdir(), 'kargo-ws-'));
+  cpSync(path.join(root, 'examples'), path.join(workspace, 'examples'), { recursive: true });
+  const run = runAction(
+    {
+      'steps-file': 'examples/gitops/promotion.yaml',
+      'freight-file': 'examples/gitops/freight.yaml',
+      stage: 'test',
+      'working-directory': 'work',
+      vars: `gitRepo: file://${bare}`
+    },
+    { workspace, node }
+  );
+  const show = (args) => execFileSync('git', ['--git-dir', bare, ...args], { encoding: 'utf8' });
+  return { run, bare, show };
+}
+
+function checkGitopsPromotion(node) {
+  const { run, show } = gitopsPromotion(node);
+  assert.equal(run.code, 0, `action failed:\n${run.stdout}\n${run.stderr}`);
+  const push = JSON.parse(run.outputs.push);
+  assert.equal(push.branch, 'stage/test');
+  assert.equal(show(['rev-parse', 'stage/test']).trim(), push.commit);
+  assert.equal(show(['log', '-1', '--format=%s', 'stage/test']).trim(), 'Updated ./repo/stages/test to use new image');
+  const diff = show(['diff', '--unified=0', 'main', 'stage/test', '--', 'stages']);
+  const changed = diff.split('\n').filter((l) => /^[-+][^-+]/.test(l));
+  assert.deepEqual(changed, [
+    '-    newTag: 1.3.0 # promoted by Kargo',
+    '+    newTag: 1.4.0 # promoted by Kargo',
+    '-  tag: "1.3.0"   # keep quoted: tags are strings',
+    '+  tag: "1.4.0"   # keep quoted: tags are strings'
+  ]);
+  console.log(`gitops promotion: pushed ${push.commit} to stage/test`);
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  kargoDocsPromotion(process.env.NODE24 ?? process.execPath);
-  console.log('bundled action end to end: 1 passed, 0 failed');
+  const node = process.env.NODE24 ?? process.execPath;
+  console.log(`node ${execFileSync(node, ['--version'], { encoding: 'utf8' }).trim()}`);
+  kargoDocsPromotion(node);
+  checkGitopsPromotion(node);
+  console.log('bundled action end to end: 2 passed, 0 failed');
 }

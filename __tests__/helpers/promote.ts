@@ -1,9 +1,9 @@
 // Runs a promotion from YAML through the same preparation and engine the doors use, with
 // extra test runners registered beside the built-ins and a fast backoff.
 
-import { runPromotion, type PromotionResult } from '../../src/promotion/engine.js';
+import { runPromotion, type PromotionEvents, type PromotionResult } from '../../src/promotion/engine.js';
 import { preparePromotion, type PromotionRequest } from '../../src/promotion/plan.js';
-import type { StepResult, StepRunner } from '../../src/promotion/types.js';
+import type { Capabilities, StepResult, StepRunner } from '../../src/promotion/types.js';
 import { builtinRegistry } from '../../src/runners/index.js';
 import { captureLog, makeTempDir } from './step-context.js';
 
@@ -13,6 +13,8 @@ export interface PromoteOptions extends Partial<PromotionRequest> {
   timeoutMs?: number;
   secrets?: Record<string, Record<string, string>>;
   dryRun?: boolean;
+  capabilities?: Partial<Capabilities>;
+  events?: PromotionEvents;
 }
 
 export interface Promoted extends PromotionResult {
@@ -46,7 +48,13 @@ export async function promote(stepsYaml: string, options: PromoteOptions = {}): 
   const log = captureLog();
   const result = await runPromotion(prepared, {
     registry,
-    capabilities: { gitUser: { name: 'T', email: 't@example.com' }, secrets: options.secrets ?? {}, mask: () => undefined },
+    capabilities: {
+      gitUser: { name: 'T', email: 't@example.com' },
+      secrets: options.secrets ?? {},
+      mask: () => undefined,
+      ...options.capabilities
+    },
+    events: options.events,
     logger: log.logger,
     defaultErrorThreshold: options.errorThreshold ?? 1,
     defaultTimeoutMs: options.timeoutMs,

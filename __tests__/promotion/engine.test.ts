@@ -416,4 +416,13 @@ describe('dry run', () => {
     expect(byAlias(result).push).toMatchObject({ status: 'Skipped', dryRun: true });
     expect(result.state.local).toEqual({ a: 1 });
   });
+
+  it('asks a runner whose effects depend on its config', async () => {
+    const maybe = scriptedRunner('maybe', [{ status: 'Succeeded' }], { effects: (config: any) => (config.push ? 'writes-remote' : 'local') });
+    const result = await promote(`
+- {uses: maybe, as: quiet, config: {push: false}}
+- {uses: maybe, as: loud, config: {push: true}}`, { runners: [maybe], dryRun: true });
+    expect(maybe.calls).toEqual([{ push: false }]);
+    expect(byAlias(result).loud).toMatchObject({ status: 'Skipped', dryRun: true });
+  });
 });

@@ -28,6 +28,7 @@ import type {
   PromotionPhase,
   State,
   StepContext,
+  StepEffects,
   StepResult,
   StepRunner,
   StepStatus
@@ -45,7 +46,8 @@ export const DEFAULT_BACKOFF: Backoff = { initialMs: 1000, maxMs: 30_000 };
 /** Hooks a door uses to show progress (log groups, a live terminal view). */
 export interface PromotionEvents {
   onStepStart?(step: Step, attempt: number): void;
-  onStepAttempt?(step: Step, attempt: number, result: StepResult): void;
+  /** Awaited before the engine decides what to do next (a door may flush, a test may act). */
+  onStepAttempt?(step: Step, attempt: number, result: StepResult): void | Promise<void>;
   onStepEnd?(step: Step, execution: StepExecution): void;
 }
 
@@ -138,6 +140,10 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     }
     signal.addEventListener('abort', done, { once: true });
   });
+}
+
+function effectsOf(runner: StepRunner<any>, config: Config): StepEffects {
+  return typeof runner.effects === 'function' ? runner.effects(config) : runner.effects;
 }
 
 function evaluateVar(value: string, env: Record<string, unknown>): unknown {
@@ -248,10 +254,6 @@ class Promotion {
       const message = `step kind "${step.kind}" is not registered; verify the kind is correct`;
       return this.record(step, meta, { status: 'Errored', message }, 0, 0);
     }
-    if (this.options.dryRun && runner.effects === 'writes-remote') {
-      const message = `dry run: not run (${step.kind} changes something outside the WorkDir)`;
-      return this.record(step, meta, { status: 'Skipped', message }, 0, 0, true);
-    }
     await this.attempt(step, runner, meta);
   }
 
@@ -330,8 +332,12 @@ class Promotion {
           const message = `failed to build step context: ${messageOf(err)}`;
           return this.finish(step, meta, { status: 'Errored', message }, attempt, started);
         }
+        if (this.options.dryRun && effectsOf(runner, ctx.config) === 'writes-remote') {
+          const message = `dry run: not run (${step.kind} changes something outside the WorkDir)`;
+          return this.record(step, meta, { status: 'Skipped', message }, 0, 0, true);
+        }
         const result = await executeRunner(runner, ctx);
-        this.options.events?.onStepAttempt?.(step, attempt, result);
+        await this.options.events?.onStepAttempt?.(step, attempt, result);
         this.storeOutput(step, runner, result);
         const outcome = this.complete(step, meta, result, threshold);
         if (outcome.finished) {

@@ -141,7 +141,8 @@ export interface StepRunner<C = Config> {
   readonly defaultTimeout?: number;
   /** RetryableStepRunner.DefaultErrorThreshold; undefined: the system default. */
   readonly defaultErrorThreshold?: number;
-  readonly effects: StepEffects;
+  /** A function when it depends on the config (git-clone pushes only to create a branch). */
+  readonly effects: StepEffects | ((config: C) => StepEffects);
   /** Kargo's task-output-propagation capability (compose-output only). */
   readonly propagatesTaskOutput?: boolean;
   run(ctx: StepContext<C>): Promise<StepResult>;

@@ -12,7 +12,8 @@ import { gitCloneSchema, type GitCloneConfig } from './schemas/git-clone.js';
 export const gitCloneRunner: StepRunner<GitCloneConfig> = {
   name: 'git-clone',
   schema: gitCloneSchema,
-  effects: 'reads-remote',
+  // Creating a missing branch pushes it; otherwise a clone only reads the remote.
+  effects: (config) => (config.checkout?.some((c) => c.create) ? 'writes-remote' : 'reads-remote'),
   run: async (ctx) => {
     const cfg = ctx.config;
     const seen = new Set<string>();
