@@ -4,12 +4,34 @@
 import type { PromotionResult, StepExecution } from './promotion/engine.js';
 import { formatDuration } from './promotion/duration.js';
 
-/** The action outputs: one per alias that has an output, then `state` and `status`. */
+type Metadata = Record<string, Record<string, Record<string, unknown>>>;
+
+/**
+ * What the set-metadata steps recorded, merged in order: `{Stage: {name: {key: value}}, Freight: ...}`
+ * (Kargo would write it into the resources' status; a workflow reads it from this output).
+ */
+export function collectMetadata(result: PromotionResult): Metadata | undefined {
+  let merged: Metadata | undefined;
+  for (const step of result.steps) {
+    if (step.kind !== 'set-metadata' || step.status !== 'Succeeded') continue;
+    const metadata = (result.state[step.alias] as { metadata?: Metadata } | null)?.metadata ?? {};
+    merged ??= {};
+    for (const [kind, byName] of Object.entries(metadata)) {
+      const target = (merged[kind] ??= {});
+      for (const [name, values] of Object.entries(byName)) target[name] = { ...(target[name] ?? {}), ...values };
+    }
+  }
+  return merged;
+}
+
+/** The action outputs: one per alias that has an output, `metadata` if any, `state` and `status`. */
 export function promotionOutputs(result: PromotionResult): Record<string, string> {
   const outputs: Record<string, string> = {};
   for (const [alias, output] of Object.entries(result.state)) {
     if (output !== null && output !== undefined) outputs[alias] = JSON.stringify(output);
   }
+  const metadata = collectMetadata(result);
+  if (metadata) outputs.metadata = JSON.stringify(metadata);
   outputs.state = JSON.stringify(result.state);
   outputs.status = result.status;
   return outputs;

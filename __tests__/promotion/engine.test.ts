@@ -426,3 +426,14 @@ describe('dry run', () => {
     expect(byAlias(result).loud).toMatchObject({ status: 'Skipped', dryRun: true });
   });
 });
+
+describe('outputs', () => {
+  it('merges what set-metadata steps record into one metadata output', async () => {
+    const { promotionOutputs } = await import('../../src/report.js');
+    const result = await promote(`
+- {uses: set-metadata, as: m1, config: {updates: [{kind: Stage, name: prod, values: {a: 1, b: 1}}]}}
+- {uses: set-metadata, as: m2, config: {updates: [{kind: Stage, name: prod, values: {b: 2}}, {kind: Freight, name: f1, values: {ok: true}}]}}
+`);
+    expect(JSON.parse(promotionOutputs(result).metadata as string)).toEqual({ Stage: { prod: { a: 1, b: 2 } }, Freight: { f1: { ok: true } } });
+  });
+});
