@@ -113,6 +113,8 @@ function hasHugeNumber(v: unknown): boolean {
 
 /** json.Unmarshal into any: like JSON.parse, but a number beyond float64 is an error. */
 function parseGoJSON(text: string): { ok: boolean; value?: unknown } {
+  // JSON text starts (after whitespace) with one of these; skip the costly throw for the rest.
+  if (!/^\s*[[{"\-0-9tfn]/.test(text)) return { ok: false };
   try {
     const value: unknown = JSON.parse(text);
     return hasHugeNumber(value) ? { ok: false } : { ok: true, value };

@@ -129,6 +129,14 @@ export function determineFinalPhase(metas: StepMeta[]): { status: PromotionPhase
   }
 }
 
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const item of Object.values(value)) deepFreeze(item);
+    Object.freeze(value);
+  }
+  return value;
+}
+
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted || ms <= 0) return resolve();
@@ -158,6 +166,8 @@ class Promotion {
   private readonly parts: EnvironmentParts;
   private readonly signal: AbortSignal;
   private readonly backoff: Backoff;
+  /** What runners see as sharedState: the live state, read-only (O(1) per step, not a deep copy). */
+  private readonly readOnlyState: State;
 
   constructor(
     private readonly input: PromotionInput,
@@ -170,6 +180,10 @@ class Promotion {
     };
     this.signal = options.signal ?? new AbortController().signal;
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
+    const refuse = (): never => {
+      throw new TypeError('the shared state is read-only');
+    };
+    this.readOnlyState = new Proxy(this.state, { set: refuse, defineProperty: refuse, deleteProperty: refuse, setPrototypeOf: refuse });
   }
 
   async run(): Promise<PromotionResult> {
@@ -276,7 +290,7 @@ class Promotion {
     return {
       uiBaseURL: info.uiBaseURL,
       workDir: info.workDir,
-      sharedState: deepCopy(this.state),
+      sharedState: this.readOnlyState,
       alias: step.alias,
       config,
       project: info.project,
@@ -295,7 +309,7 @@ class Promotion {
   }
 
   private storeOutput(step: Step, runner: StepRunner<any>, result: StepResult): void {
-    const output = result.output === undefined ? null : deepCopy(result.output);
+    const output = result.output === undefined ? null : deepFreeze(deepCopy(result.output));
     this.state[step.alias] = output;
     const { namespace } = splitAlias(step.alias);
     if (runner.propagatesTaskOutput && namespace !== undefined && output) {

@@ -259,9 +259,15 @@ export function stepVarsEnv(
     ...parts.functions,
     ctx: ctxVariable(parts.info, alias),
     vars,
-    outputs: state,
-    stepMetas: Object.fromEntries(metas.map((m) => [m.alias, metaView(m)]))
+    outputs: state
   };
+  // Built on first use only: most expressions never read stepMetas, and building it is O(steps).
+  let stepMetas: Record<string, unknown> | undefined;
+  Object.defineProperty(env, 'stepMetas', {
+    enumerable: true,
+    configurable: true,
+    get: () => (stepMetas ??= Object.fromEntries(metas.map((m) => [m.alias, metaView(m)])))
+  });
   const task = taskVariable(state, alias);
   if (task) env.task = task;
   return env;
@@ -274,5 +280,6 @@ export function stepEnv(
   state: State,
   metas: StepMeta[]
 ): Env {
-  return { ...stepVarsEnv(parts, alias, vars, state, metas), ...statusFunctions(metas, alias) };
+  // Object.assign, not a spread: a spread would call the lazy stepMetas getter.
+  return Object.assign(stepVarsEnv(parts, alias, vars, state, metas), statusFunctions(metas, alias));
 }
