@@ -1,6 +1,7 @@
 // What a runner needs to talk to GitHub about one repository.
 
-import type { StepContext } from '../promotion/types.js';
+import { isTerminal, wrapError } from '../promotion/errors.js';
+import type { StepContext, StepResult } from '../promotion/types.js';
 import { checkProvider, createOctokit, resolveTarget, type GitHubTarget, type Octokit, type RetryPolicy } from './client.js';
 
 export * from './client.js';
@@ -41,4 +42,20 @@ export async function connect(ctx: StepContext<unknown>, options: ConnectOptions
     onRetry: (message) => ctx.logger.warning(message)
   });
   return { octokit, target };
+}
+
+/**
+ * connect() for a runner: a connection, or the result Kargo's PR steps give when they cannot
+ * build their provider (Failed for a terminal error, else a retryable Errored).
+ */
+export async function connectForStep(
+  ctx: StepContext<unknown>,
+  options: ConnectOptions
+): Promise<{ connection: Connection } | { result: StepResult }> {
+  try {
+    return { connection: await connect(ctx, options) };
+  } catch (error) {
+    if (isTerminal(error)) return { result: { status: 'Failed', error } };
+    return { result: { status: 'Errored', error: wrapError('error creating git provider service', error) } };
+  }
 }

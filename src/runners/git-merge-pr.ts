@@ -1,5 +1,5 @@
-import { connect, mergePullRequest, type MergeResult } from '../github/index.js';
-import { isTerminal, TerminalError, wrapError } from '../promotion/errors.js';
+import { connectForStep, mergePullRequest, type MergeResult } from '../github/index.js';
+import { TerminalError, wrapError } from '../promotion/errors.js';
 import type { StepResult, StepRunner } from '../promotion/types.js';
 import { resolvePollInterval } from './git-wait-for-pr.js';
 import { gitMergePrSchema, type GitMergePrConfig } from './schemas/git-merge-pr.js';
@@ -16,13 +16,9 @@ export const gitMergePrRunner: StepRunner<GitMergePrConfig> = {
   effects: 'writes-remote',
   run: async (ctx): Promise<StepResult> => {
     const cfg = ctx.config;
-    let connection;
-    try {
-      connection = await connect(ctx, cfg);
-    } catch (error) {
-      if (isTerminal(error)) return { status: 'Failed', error };
-      return { status: 'Errored', error: wrapError('error creating git provider service', error) };
-    }
+    const connected = await connectForStep(ctx, cfg);
+    if ('result' in connected) return connected.result;
+    const { connection } = connected;
     let result: MergeResult;
     try {
       result = await mergePullRequest(connection.octokit, connection.target, cfg.prNumber, cfg.mergeMethod);

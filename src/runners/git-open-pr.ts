@@ -1,5 +1,5 @@
 import {
-  connect,
+  connectForStep,
   createPullRequest,
   getBranchHead,
   githubMessage,
@@ -10,7 +10,7 @@ import {
   type Connection,
   type PullRequest
 } from '../github/index.js';
-import { isTerminal, wrapError } from '../promotion/errors.js';
+import { wrapError } from '../promotion/errors.js';
 import type { StepContext, StepResult, StepRunner } from '../promotion/types.js';
 import { gitOpenPrSchema, type GitOpenPrConfig } from './schemas/git-open-pr.js';
 
@@ -87,13 +87,9 @@ export const gitOpenPrRunner: StepRunner<GitOpenPrConfig> = {
     }
     if (earlier) return { status: 'Succeeded', output: earlier };
 
-    let connection: Connection;
-    try {
-      connection = await connect(ctx, cfg);
-    } catch (error) {
-      if (isTerminal(error)) return { status: 'Failed', error };
-      return errored('error creating git provider service', error);
-    }
+    const connected = await connectForStep(ctx, cfg);
+    if ('result' in connected) return connected.result;
+    const { connection } = connected;
     const { octokit, target } = connection;
     const where = `${target.owner}/${target.repo}`;
 

@@ -1,6 +1,6 @@
-import { connect, getPullRequest, type PullRequest } from '../github/index.js';
+import { connectForStep, getPullRequest, type PullRequest } from '../github/index.js';
 import { parseDuration } from '../promotion/duration.js';
-import { isTerminal, TerminalError, wrapError } from '../promotion/errors.js';
+import { TerminalError, wrapError } from '../promotion/errors.js';
 import type { StepResult, StepRunner } from '../promotion/types.js';
 import { gitWaitForPrSchema, type GitWaitForPrConfig } from './schemas/git-wait-for-pr.js';
 
@@ -29,13 +29,9 @@ export const gitWaitForPrRunner: StepRunner<GitWaitForPrConfig> = {
   effects: 'reads-remote',
   run: async (ctx): Promise<StepResult> => {
     const cfg = ctx.config;
-    let connection;
-    try {
-      connection = await connect(ctx, cfg);
-    } catch (error) {
-      if (isTerminal(error)) return { status: 'Failed', error };
-      return { status: 'Errored', error: wrapError('error creating git provider service', error) };
-    }
+    const connected = await connectForStep(ctx, cfg);
+    if ('result' in connected) return connected.result;
+    const { connection } = connected;
     let pr: PullRequest;
     try {
       pr = await getPullRequest(connection.octokit, connection.target, cfg.prNumber);
