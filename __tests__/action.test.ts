@@ -3,7 +3,7 @@
 import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 // @ts-expect-error: a plain ESM script shared with .ci/run
-import { gitopsPromotion, runAction } from '../scripts/e2e-action.mjs';
+import { gitopsPromotion, LOCAL_EXPECTED_CHANGES, localPromotion, runAction } from '../scripts/e2e-action.mjs';
 import { makeTempDir } from './helpers/step-context.js';
 
 interface ActionRun {
@@ -23,6 +23,17 @@ function workspaceWithExamples(): string {
 }
 
 describe('the bundled action', () => {
+  it('runs the clone-free example and changes exactly the lines it should', () => {
+    const { run: result, files } = (localPromotion as () => { run: ActionRun; files: { file: string; before: string; after: string }[] })();
+    expect(result.code).toBe(0);
+    const expected = LOCAL_EXPECTED_CHANGES as Record<string, [string, string]>;
+    for (const { file, before, after } of files) {
+      const [from, to] = expected[file] as [string, string];
+      expect(before).toContain(`${from}\n`);
+      expect(after).toBe(before.replace(`${from}\n`, `${to}\n`));
+    }
+  });
+
   it("runs the README's main example against a local bare repository and pushes the expected commit", () => {
     const { run: result, show } = (gitopsPromotion as () => { run: ActionRun; show: (args: string[]) => string })();
     expect(result.code).toBe(0);

@@ -136,10 +136,45 @@ function checkGitopsPromotion(node) {
   console.log(`gitops promotion: pushed ${push.commit} to stage/test`);
 }
 
+/**
+ * The clone-free example (examples/local): a kustomize overlay, a values file and an Argo CD
+ * Application in the workspace. Returns each file before and after.
+ */
+export function localPromotion(node = process.execPath) {
+  const workspace = mkdtempSync(path.join(tmpdir(), 'kargo-ws-'));
+  cpSync(path.join(root, 'examples'), path.join(workspace, 'examples'), { recursive: true });
+  const run = runAction({ 'steps-file': 'examples/local/promotion.yaml', 'freight-file': 'examples/local/freight.yaml' }, { workspace, node });
+  const files = ['overlay/kustomization.yaml', 'values.yaml', 'redis-app.yaml'].map((f) => ({
+    file: f,
+    before: readFileSync(path.join(root, 'examples/local', f), 'utf8'),
+    after: readFileSync(path.join(workspace, 'examples/local', f), 'utf8')
+  }));
+  return { run, files };
+}
+
+/** Exactly these lines change, byte for byte; everything else stays as written. */
+export const LOCAL_EXPECTED_CHANGES = {
+  'overlay/kustomization.yaml': ['      newTag: "1.9"', '      newTag: "1.10"'],
+  'values.yaml': ["  tag: '1.9'    # the tag Kargo promotes", "  tag: '1.10'    # the tag Kargo promotes"],
+  'redis-app.yaml': ['    targetRevision: 18.5.0   # bumped by Kargo', '    targetRevision: 18.6.1   # bumped by Kargo']
+};
+
+function checkLocalPromotion(node) {
+  const { run, files } = localPromotion(node);
+  assert.equal(run.code, 0, `action failed:\n${run.stdout}\n${run.stderr}`);
+  for (const { file, before, after } of files) {
+    const [from, to] = LOCAL_EXPECTED_CHANGES[file];
+    assert.ok(before.includes(`${from}\n`), `${file}: fixture lacks ${from}`);
+    assert.equal(after, before.replace(`${from}\n`, `${to}\n`), `${file} changed more or less than expected`);
+  }
+  console.log(`local promotion: ${files.length} files changed exactly as expected`);
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const node = process.env.NODE24 ?? process.execPath;
   console.log(`node ${execFileSync(node, ['--version'], { encoding: 'utf8' }).trim()}`);
   kargoDocsPromotion(node);
   checkGitopsPromotion(node);
-  console.log('bundled action end to end: 2 passed, 0 failed');
+  checkLocalPromotion(node);
+  console.log('bundled action end to end: 3 passed, 0 failed');
 }

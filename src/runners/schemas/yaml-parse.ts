@@ -1,0 +1,31 @@
+import type { FromSchema } from 'json-schema-to-ts';
+
+// Kargo's schemas/yaml-parse-config.json, with its output definition inlined.
+export const yamlParseSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['path', 'outputs'],
+  properties: {
+    path: { type: 'string', minLength: 1, description: 'The path to the YAML file to be parsed.' },
+    outputs: {
+      type: 'array',
+      minItems: 1,
+      description: 'An array of outputs to extract from the YAML file.',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'fromExpression'],
+        properties: {
+          name: { type: 'string', minLength: 1, description: 'The name of the output variable to store the result.' },
+          fromExpression: {
+            type: 'string',
+            minLength: 1,
+            description: 'The expression used to extract data from the YAML file.'
+          }
+        }
+      }
+    }
+  }
+} as const;
+
+export type YamlParseConfig = FromSchema<typeof yamlParseSchema>;
