@@ -1,6 +1,6 @@
 // `npm run bench [-- filter...]`: bundle bench/suite.ts (TypeScript, ESM, `.js` import suffixes)
 // with esbuild into a temporary directory (well under a second, no type check: that is
-// `npx tsc -p bench/tsconfig.json`), then run it with --expose-gc.
+// `npm run typecheck`), then run it with --expose-gc.
 // Filters pick benchmark groups or names: `npm run bench -- expr`, `npm run bench -- yaml engine`.
 // Exit code: the suite's (0 unless something crashed; a WARN line is information).
 import { spawnSync } from 'node:child_process';

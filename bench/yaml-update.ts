@@ -93,11 +93,7 @@ function stepContext(workDir: string, config: Record<string, unknown>): StepCont
   };
 }
 
-function isPlaceholder(runner: StepRunner<any>): boolean {
-  return (runner as { placeholder?: boolean }).placeholder === true;
-}
-
-/** The edit the runner will make when it is still a stub: the yaml Document API. */
+/** The edit the Document API would make (it loses formatting): the reference point for yaml-update. */
 function documentApiEdit(text: string, updates: Array<{ key: string; value: unknown }>): string {
   const doc = parseDocument(text);
   for (const { key, value } of updates) doc.setIn(key.split('.').map((p) => (/^\d+$/.test(p) ? Number(p) : p)), value);
@@ -126,11 +122,9 @@ const ALLOC_FLAGS = ['--min-semi-space-size=256', '--max-semi-space-size=256'];
 export async function memoryChild(side: MemorySide, workDir: string): Promise<void> {
   const warmDir = mkdtempSync(path.join(tmpdir(), 'kargo-bench-warm-'));
   const small = generateValues([2, 100, 197]);
-  const useRunner = side === 'ours' && !isPlaceholder(yamlUpdateRunner);
   const op = async (dir: string, text: string, round: number) => {
     if (side === 'baseline') stringify(parse(text));
-    else if (useRunner) await runnerEdit(dir, round);
-    else documentApiEdit(text, updatesFor(round));
+    else await runnerEdit(dir, round);
   };
   try {
     writeFileSync(path.join(warmDir, VALUES_FILE), small);
@@ -204,10 +198,9 @@ export async function runYamlBenchmarks(): Promise<Outcome[]> {
   let sink: unknown;
   try {
     writeFileSync(file, text);
-    const placeholder = isPlaceholder(yamlUpdateRunner);
     let round = 0;
 
-    if (!placeholder) {
+    {
       // Sanity: the edit changes the three values and nothing else.
       await runnerEdit(workDir, 1);
       const edited = readFileSync(file, 'utf8');
@@ -225,8 +218,6 @@ export async function runYamlBenchmarks(): Promise<Outcome[]> {
       outcomes.push(
         reportSpeed('yaml:update', speed, 2, `3 edits in ${lineCount} lines incl. read + atomic write, vs yaml parse+stringify`)
       );
-    } else {
-      console.log('yaml:update             yaml-update is still a stub; measuring the Document API edit it would use');
     }
 
     // The obvious alternative: the Document API (parse to nodes, setIn, re-serialize everything).
@@ -237,7 +228,7 @@ export async function runYamlBenchmarks(): Promise<Outcome[]> {
     );
     outcomes.push(reportSpeed('yaml:document-api', docApi, 1.5, 'parseDocument+setIn+toString vs parse+stringify'));
 
-    const what = placeholder ? 'Document API edit' : 'yaml-update run';
+    const what = 'yaml-update run';
     const children = 3;
     const rss = measureMemory('rss', workDir, text, children);
     const rssOurs = median(rss.ours.map((m) => m.rss));

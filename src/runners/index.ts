@@ -76,13 +76,9 @@ const builtins: StepRunner<any>[] = [
 
 export type StepRunnerRegistry = ReadonlyMap<string, StepRunner<any>>;
 
-function isPlaceholder(runner: StepRunner<any>): boolean {
-  return (runner as { placeholder?: boolean }).placeholder === true;
-}
-
 export function builtinRegistry(): StepRunnerRegistry {
-  return new Map(builtins.filter((r) => !isPlaceholder(r)).map((r) => [r.name, r]));
+  return new Map(builtins.map((r) => [r.name, r]));
 }
 
-/** Every step Kargo has, implemented here or not (for "did you mean" and docs). */
+/** Every built-in step's name (all 35 of Kargo's). */
 export const KARGO_STEP_NAMES: readonly string[] = builtins.map((r) => r.name);
