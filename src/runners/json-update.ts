@@ -1,65 +1,48 @@
-import { writeFileAtomic } from '../fs/atomic.js';
-import type { StepResult, StepRunner } from '../promotion/types.js';
+import type { StepRunner } from '../promotion/types.js';
 import { formatNumber, goQuote } from './structured/format.js';
-import { readUserFile, userFile } from './structured/files.js';
 import { parseJsonFile, setJsonValue, type JsonScalar } from './structured/json-edit.js';
+import { runUpdateStep, updateCommitMessage, withContext, type UpdateFormat } from './structured/update-step.js';
 import { jsonUpdateSchema, type JsonUpdateConfig } from './schemas/json-update.js';
 
 type Update = JsonUpdateConfig['updates'][number];
-
-function errored(message: string, cause?: unknown): StepResult {
-  return { status: 'Errored', error: new Error(`JSON file update failed: ${message}`, { cause }) };
-}
 
 function isJsonScalar(value: unknown): value is JsonScalar {
   return typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
 }
 
-/** Kargo's commit message: strings Go-quoted (`%q`), other values as they are (`%v`). */
-export function jsonUpdateCommitMessage(path: string, updates: Update[]): string {
-  let message = `Updated ${path}\n`;
+function setJsonValues(text: string, updates: Update[], path: string): string {
+  parseJsonFile(text, path);
+  let updated = text;
   for (const { key, value } of updates) {
-    const text =
-      typeof value === 'string' ? goQuote(value) : typeof value === 'number' ? formatNumber(value) : String(value);
-    message += `\n- ${key}: ${text}`;
+    if (!isJsonScalar(value)) {
+      throw new Error(`value for key ${JSON.stringify(key)} in ${JSON.stringify(path)} is not a scalar type (string, number or boolean)`);
+    }
+    const context = `error setting key ${JSON.stringify(key)} in JSON file ${JSON.stringify(path)}`;
+    updated = withContext(context, () => setJsonValue(updated, key, value, path));
   }
-  return message;
+  return updated;
+}
+
+const jsonUpdateFormat: UpdateFormat<Update> = {
+  format: 'JSON',
+  failure: 'JSON file update failed',
+  edit: setJsonValues,
+  valueText: (value) => (typeof value === 'string' ? goQuote(value) : typeof value === 'number' ? formatNumber(value) : String(value))
+};
+
+/** Kargo's commit message for this step. */
+export function jsonUpdateCommitMessage(path: string, updates: Update[]): string {
+  return updateCommitMessage(path, updates, jsonUpdateFormat.valueText);
 }
 
 /**
  * json-update: sets values in a JSON file with sjson's key syntax, creating missing keys, and
- * keeping every byte it does not change.
+ * keeping every byte it does not change. The commit message Go-quotes strings (`%q`) and shows
+ * other values as they are (`%v`), as Kargo's does.
  */
 export const jsonUpdateRunner: StepRunner<JsonUpdateConfig> = {
   name: 'json-update',
   schema: jsonUpdateSchema,
   effects: 'local',
-  run: async (ctx) => {
-    const { path, updates } = ctx.config;
-    const file = userFile(ctx.workDir, path);
-    let text: string;
-    try {
-      text = await readUserFile(file, 'JSON');
-    } catch (err) {
-      return errored((err as Error).message, err);
-    }
-    try {
-      parseJsonFile(text, path);
-    } catch (err) {
-      return errored((err as Error).message, err);
-    }
-    let updated = text;
-    for (const { key, value } of updates) {
-      if (!isJsonScalar(value)) {
-        return errored(`value for key ${JSON.stringify(key)} in ${JSON.stringify(path)} is not a scalar type (string, number or boolean)`);
-      }
-      try {
-        updated = setJsonValue(updated, key, value, path);
-      } catch (err) {
-        return errored(`error setting key ${JSON.stringify(key)} in JSON file ${JSON.stringify(path)}: ${(err as Error).message}`, err);
-      }
-    }
-    if (updated !== text) await writeFileAtomic(file.absolute, updated);
-    return { status: 'Succeeded', output: { commitMessage: jsonUpdateCommitMessage(path, updates) } };
-  }
+  run: (ctx) => runUpdateStep(ctx, jsonUpdateFormat)
 };
