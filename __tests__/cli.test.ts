@@ -91,3 +91,25 @@ describe('kargo-promote validate', () => {
     expect(result.err).toMatch(/^p\.yaml:3: step "step-1" \(compose-output\) at steps\[0\]: config\.a: /);
   });
 });
+
+describe('kargo-promote run --dry-run with git', () => {
+  it('reports the commits a promotion would push, and skips the push', async () => {
+    // @ts-expect-error: a plain ESM script shared with .ci/run
+    const { seedGitOpsRepo } = await import('../scripts/e2e-action.mjs');
+    const bare: string = seedGitOpsRepo();
+    const ws = makeTempDir('kargo-cli-');
+    const result = await cli([
+      'run', '--dry-run', '--workdir', ws, '--stage', 'test',
+      '--steps-file', path.resolve('examples/gitops/promotion.yaml'),
+      '--freight-file', path.resolve('examples/gitops/freight.yaml'),
+      '--var', `gitRepo=file://${bare}`
+    ]);
+    expect(result.code).toBe(0);
+    expect(result.out).toMatch(/○ push \(git-push\) Skipped/);
+    expect(result.out).toContain('# repo: git work tree\n## new commits (would be pushed)');
+    expect(result.out).toContain('+    newTag: 1.4.0 # promoted by Kargo');
+    expect(result.out).not.toContain('/objects/');
+    const { execFileSync } = await import('node:child_process');
+    expect(execFileSync('git', ['--git-dir', bare, 'branch', '--list', 'stage/test'], { encoding: 'utf8' })).toBe('');
+  });
+});

@@ -5,7 +5,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { dryRunCopy, workDirDiff } from './dry-run.js';
+import { clonedCommits, dryRunCopy, workDirDiff } from './dry-run.js';
 import { lineOf } from './yaml-lines.js';
 import type { PromotionEvents, PromotionResult } from './promotion/engine.js';
 import { InputError, messageOf } from './promotion/errors.js';
@@ -180,7 +180,7 @@ async function runCommand(values: Values, io: Io): Promise<number> {
   const view = liveView(io, format === 'text');
   try {
     const { result } = await runSettings(settings, { logger: logger(io, format === 'json'), mask: () => undefined, events: view.events, dryRun: values['dry-run'] });
-    const diff = values['dry-run'] ? await workDirDiff(original, settings.workDir) : undefined;
+    const diff = values['dry-run'] ? await workDirDiff(original, settings.workDir, clonedCommits(result.steps, result.state)) : undefined;
     printResult(io, result, format, diff);
     return result.status === 'Succeeded' ? 0 : 1;
   } finally {

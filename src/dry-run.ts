@@ -28,6 +28,9 @@ async function walk(root: string, dir = '', tree: Tree = { files: new Map(), rep
     tree.repos.push(dir);
     return tree;
   }
+  // A bare repository (git-clone keeps one in the WorkDir, as Kargo does): git internals only.
+  const names = new Set(entries.map((e) => e.name));
+  if (dir !== '' && names.has('HEAD') && names.has('objects') && names.has('refs')) return tree;
   for (const entry of entries) {
     const rel = path.join(dir, entry.name);
     if (entry.name === '.git') continue;
@@ -43,15 +46,35 @@ async function git(dir: string, args: string[]): Promise<string> {
   return stdout.replace(/\n$/, '');
 }
 
-/** What a promotion did in a git work tree: its commits not on any remote, then uncommitted changes. */
-async function repoReport(root: string, rel: string): Promise<string> {
+/**
+ * What a promotion did in a git work tree: the commits it made on top of what git-clone checked
+ * out (`base`), then uncommitted changes. Without a known base, only uncommitted changes.
+ */
+async function repoReport(root: string, rel: string, base: string | undefined): Promise<string> {
   const dir = path.join(root, rel);
-  const commits = await git(dir, ['log', '-p', '--no-color', '--format=commit %H%n%n    %s%n', 'HEAD', '--not', '--remotes']);
-  const uncommitted = await git(dir, ['diff', '--no-color', 'HEAD']);
   const parts = [`# ${rel}: git work tree`];
-  parts.push(commits ? `## commits not pushed\n${commits}` : '## no commits waiting to be pushed');
+  if (base) {
+    const commits = await git(dir, ['log', '-p', '--no-color', '--format=commit %H%n%n    %s%n', `${base}..HEAD`]);
+    parts.push(commits ? `## new commits (would be pushed)\n${commits}` : '## no new commits');
+  }
+  const uncommitted = await git(dir, ['diff', '--no-color', 'HEAD']);
   if (uncommitted) parts.push(`## uncommitted changes\n${uncommitted}`);
   return parts.join('\n');
+}
+
+/**
+ * The commits git-clone steps checked out, by work tree path relative to the WorkDir (git-clone's
+ * output is `commits: {<as or path>: sha}`; entries keyed by an `as` name match no path and are
+ * left out).
+ */
+export function clonedCommits(steps: { kind: string; alias: string }[], state: Record<string, unknown>): Map<string, string> {
+  const bases = new Map<string, string>();
+  for (const step of steps) {
+    if (step.kind !== 'git-clone') continue;
+    const commits = (state[step.alias] as { commits?: Record<string, string> } | null)?.commits ?? {};
+    for (const [key, sha] of Object.entries(commits)) bases.set(path.normalize(key), sha);
+  }
+  return bases;
 }
 
 async function fileDiff(rel: string, before: string, after: string): Promise<string> {
@@ -65,7 +88,7 @@ async function fileDiff(rel: string, before: string, after: string): Promise<str
   return `${header}\n${body.replace(/^(---|\+\+\+) ([ab])\/.*$/gm, (_m, marker: string, side: string) => `${marker} ${side}/${rel}`)}`.replace(/\n$/, '');
 }
 
-export async function workDirDiff(original: string, copy: string): Promise<string> {
+export async function workDirDiff(original: string, copy: string, bases = new Map<string, string>()): Promise<string> {
   const [beforeTree, afterTree] = await Promise.all([walk(original), walk(copy)]);
   const before = beforeTree.files;
   const after = afterTree.files;
@@ -77,6 +100,6 @@ export async function workDirDiff(original: string, copy: string): Promise<strin
     if (a && b && a.equals(b)) continue;
     diffs.push(await fileDiff(rel, a ? path.join(original, rel) : '/dev/null', b ? path.join(copy, rel) : '/dev/null'));
   }
-  for (const repo of afterTree.repos) diffs.push(await repoReport(copy, repo));
+  for (const repo of afterTree.repos) diffs.push(await repoReport(copy, repo, bases.get(path.normalize(repo))));
   return diffs.join('\n');
 }

@@ -56497,6 +56497,10 @@ async function walk(root, dir = '', tree = { files: new Map(), repos: [] }) {
         tree.repos.push(dir);
         return tree;
     }
+    // A bare repository (git-clone keeps one in the WorkDir, as Kargo does): git internals only.
+    const names = new Set(entries.map((e) => e.name));
+    if (dir !== '' && names.has('HEAD') && names.has('objects') && names.has('refs'))
+        return tree;
     for (const entry of entries) {
         const rel = external_node_path_default().join(dir, entry.name);
         if (entry.name === '.git')
@@ -56514,16 +56518,37 @@ async function git(dir, args) {
     const { stdout } = await getExecOutput('git', ['-C', dir, ...args], { silent: true, ignoreReturnCode: true });
     return stdout.replace(/\n$/, '');
 }
-/** What a promotion did in a git work tree: its commits not on any remote, then uncommitted changes. */
-async function repoReport(root, rel) {
+/**
+ * What a promotion did in a git work tree: the commits it made on top of what git-clone checked
+ * out (`base`), then uncommitted changes. Without a known base, only uncommitted changes.
+ */
+async function repoReport(root, rel, base) {
     const dir = external_node_path_default().join(root, rel);
-    const commits = await git(dir, ['log', '-p', '--no-color', '--format=commit %H%n%n    %s%n', 'HEAD', '--not', '--remotes']);
-    const uncommitted = await git(dir, ['diff', '--no-color', 'HEAD']);
     const parts = [`# ${rel}: git work tree`];
-    parts.push(commits ? `## commits not pushed\n${commits}` : '## no commits waiting to be pushed');
+    if (base) {
+        const commits = await git(dir, ['log', '-p', '--no-color', '--format=commit %H%n%n    %s%n', `${base}..HEAD`]);
+        parts.push(commits ? `## new commits (would be pushed)\n${commits}` : '## no new commits');
+    }
+    const uncommitted = await git(dir, ['diff', '--no-color', 'HEAD']);
     if (uncommitted)
         parts.push(`## uncommitted changes\n${uncommitted}`);
     return parts.join('\n');
+}
+/**
+ * The commits git-clone steps checked out, by work tree path relative to the WorkDir (git-clone's
+ * output is `commits: {<as or path>: sha}`; entries keyed by an `as` name match no path and are
+ * left out).
+ */
+function clonedCommits(steps, state) {
+    const bases = new Map();
+    for (const step of steps) {
+        if (step.kind !== 'git-clone')
+            continue;
+        const commits = state[step.alias]?.commits ?? {};
+        for (const [key, sha] of Object.entries(commits))
+            bases.set(external_node_path_default().normalize(key), sha);
+    }
+    return bases;
 }
 async function fileDiff(rel, before, after) {
     const { stdout } = await getExecOutput('git', ['diff', '--no-index', '--no-color', `--src-prefix=a/`, `--dst-prefix=b/`, '--', before, after], { silent: true, ignoreReturnCode: true });
@@ -56531,7 +56556,7 @@ async function fileDiff(rel, before, after) {
     const body = stdout.split('\n').slice(1).join('\n');
     return `${header}\n${body.replace(/^(---|\+\+\+) ([ab])\/.*$/gm, (_m, marker, side) => `${marker} ${side}/${rel}`)}`.replace(/\n$/, '');
 }
-async function workDirDiff(original, copy) {
+async function workDirDiff(original, copy, bases = new Map()) {
     const [beforeTree, afterTree] = await Promise.all([walk(original), walk(copy)]);
     const before = beforeTree.files;
     const after = afterTree.files;
@@ -56545,7 +56570,7 @@ async function workDirDiff(original, copy) {
         diffs.push(await fileDiff(rel, a ? external_node_path_default().join(original, rel) : '/dev/null', b ? external_node_path_default().join(copy, rel) : '/dev/null'));
     }
     for (const repo of afterTree.repos)
-        diffs.push(await repoReport(copy, repo));
+        diffs.push(await repoReport(copy, repo, bases.get(external_node_path_default().normalize(repo))));
     return diffs.join('\n');
 }
 
@@ -84732,7 +84757,7 @@ async function runCommand(values, io) {
     const view = liveView(io, format === 'text');
     try {
         const { result } = await runSettings(settings, { logger: logger(io, format === 'json'), mask: () => undefined, events: view.events, dryRun: values['dry-run'] });
-        const diff = values['dry-run'] ? await workDirDiff(original, settings.workDir) : undefined;
+        const diff = values['dry-run'] ? await workDirDiff(original, settings.workDir, clonedCommits(result.steps, result.state)) : undefined;
         printResult(io, result, format, diff);
         return result.status === 'Succeeded' ? 0 : 1;
     }
