@@ -98,8 +98,13 @@ function parseTimeout(text: string): number | undefined {
   return ms === 0 ? undefined : ms;
 }
 
-function parseArgoCD(raw: RawInputs): ArgoCDSettings | undefined {
-  const server = input(raw, 'argocd-server');
+/**
+ * Argo CD from the argocd-server/argocd-token inputs, or else from a secret named `argocd` with
+ * `server` and `token` keys (so one `secrets` input can carry every credential).
+ */
+function parseArgoCD(raw: RawInputs, secrets: Record<string, Record<string, string>>): ArgoCDSettings | undefined {
+  const fromSecret = secrets.argocd ?? {};
+  const server = input(raw, 'argocd-server') || (fromSecret.server ?? '').trim();
   if (server === '') return undefined;
   try {
     new URL(server);
@@ -108,7 +113,7 @@ function parseArgoCD(raw: RawInputs): ArgoCDSettings | undefined {
   }
   return {
     server: server.replace(/\/+$/, ''),
-    token: input(raw, 'argocd-token') || undefined,
+    token: input(raw, 'argocd-token') || fromSecret.token || undefined,
     namespace: input(raw, 'argocd-namespace') || 'argocd',
     insecure: input(raw, 'argocd-insecure') === 'true'
   };
@@ -141,6 +146,7 @@ export async function readSettings(raw: RawInputs, run: RunEnvironment, options:
   const steps = await readSteps(raw, workspace, options);
   const freight = await readFreight(raw, workspace, options);
   const workingDirectory = input(raw, 'working-directory');
+  const secrets = parseSecretsInput(raw.secrets ?? '');
   const runUrl = run.repository && run.runId ? `${run.serverUrl}/${run.repository}/actions/runs/${run.runId}` : '';
   return {
     stepsText: steps.text,
@@ -148,14 +154,14 @@ export async function readSettings(raw: RawInputs, run: RunEnvironment, options:
     freightText: freight.text,
     freightSource: freight.source,
     vars: parseVarsInput(raw.vars ?? ''),
-    secrets: parseSecretsInput(raw.secrets ?? ''),
+    secrets,
     project: input(raw, 'project') || undefined,
     stage: input(raw, 'stage') || undefined,
     promotion: input(raw, 'promotion') || run.runId || `local-${Date.now()}`,
     workspace,
     workDir: workingDirectory ? path.resolve(workspace, workingDirectory) : workspace,
     github: { serverUrl: run.serverUrl, apiUrl: run.apiUrl, token: input(raw, 'github-token') || undefined },
-    argocd: parseArgoCD(raw),
+    argocd: parseArgoCD(raw, secrets),
     gitUser: {
       name: input(raw, 'git-user-name') || DEFAULT_GIT_USER.name,
       email: input(raw, 'git-user-email') || DEFAULT_GIT_USER.email

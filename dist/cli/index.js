@@ -84513,8 +84513,13 @@ function parseTimeout(text) {
         throw new InputError(`timeout: "${text}" is not a duration; use Go syntax such as "10m" or "1h30m"`);
     return ms === 0 ? undefined : ms;
 }
-function parseArgoCD(raw) {
-    const server = input(raw, 'argocd-server');
+/**
+ * Argo CD from the argocd-server/argocd-token inputs, or else from a secret named `argocd` with
+ * `server` and `token` keys (so one `secrets` input can carry every credential).
+ */
+function parseArgoCD(raw, secrets) {
+    const fromSecret = secrets.argocd ?? {};
+    const server = input(raw, 'argocd-server') || (fromSecret.server ?? '').trim();
     if (server === '')
         return undefined;
     try {
@@ -84525,7 +84530,7 @@ function parseArgoCD(raw) {
     }
     return {
         server: server.replace(/\/+$/, ''),
-        token: input(raw, 'argocd-token') || undefined,
+        token: input(raw, 'argocd-token') || fromSecret.token || undefined,
         namespace: input(raw, 'argocd-namespace') || 'argocd',
         insecure: input(raw, 'argocd-insecure') === 'true'
     };
@@ -84546,6 +84551,7 @@ async function readSettings(raw, run, options = {}) {
     const steps = await readSteps(raw, workspace, options);
     const freight = await readFreight(raw, workspace, options);
     const workingDirectory = input(raw, 'working-directory');
+    const secrets = parseSecretsInput(raw.secrets ?? '');
     const runUrl = run.repository && run.runId ? `${run.serverUrl}/${run.repository}/actions/runs/${run.runId}` : '';
     return {
         stepsText: steps.text,
@@ -84553,14 +84559,14 @@ async function readSettings(raw, run, options = {}) {
         freightText: freight.text,
         freightSource: freight.source,
         vars: parseVarsInput(raw.vars ?? ''),
-        secrets: parseSecretsInput(raw.secrets ?? ''),
+        secrets,
         project: input(raw, 'project') || undefined,
         stage: input(raw, 'stage') || undefined,
         promotion: input(raw, 'promotion') || run.runId || `local-${Date.now()}`,
         workspace,
         workDir: workingDirectory ? external_node_path_default().resolve(workspace, workingDirectory) : workspace,
         github: { serverUrl: run.serverUrl, apiUrl: run.apiUrl, token: input(raw, 'github-token') || undefined },
-        argocd: parseArgoCD(raw),
+        argocd: parseArgoCD(raw, secrets),
         gitUser: {
             name: input(raw, 'git-user-name') || DEFAULT_GIT_USER.name,
             email: input(raw, 'git-user-email') || DEFAULT_GIT_USER.email
