@@ -60273,6 +60273,7 @@ function fromSecrets(caps, type, url) {
     }
     return undefined;
 }
+/** Same scheme and host (port included), case-insensitively. */
 function sameOrigin(a, b) {
     try {
         const x = new URL(a);
@@ -69746,16 +69747,6 @@ function shortReason(error) {
     const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
     return status ? `HTTP ${status} (${message})` : message;
 }
-function client_sameOrigin(a, b) {
-    try {
-        const x = new URL(a);
-        const y = new URL(b);
-        return x.protocol === y.protocol && x.host.toLowerCase() === y.host.toLowerCase();
-    }
-    catch {
-        return false;
-    }
-}
 /**
  * The API URL for repoURL: the workflow's API URL when the repository lives on the workflow's
  * GitHub server; api.github.com for github.com; `<origin>/api/v3` for another Enterprise server
@@ -69763,7 +69754,7 @@ function client_sameOrigin(a, b) {
  */
 function apiUrlFor(repoURL, caps) {
     const coords = parseRepoURL(repoURL);
-    if (caps.github && client_sameOrigin(caps.github.serverUrl, coords.origin))
+    if (caps.github && sameOrigin(caps.github.serverUrl, coords.origin))
         return caps.github.apiUrl;
     if (coords.host.toLowerCase() === 'github.com')
         return 'https://api.github.com';
@@ -69781,7 +69772,7 @@ function checkProvider(repoURL, provider, caps) {
         return;
     const coords = parseRepoURL(repoURL);
     const host = coords.host.toLowerCase();
-    const onWorkflowServer = caps.github !== undefined && client_sameOrigin(caps.github.serverUrl, coords.origin);
+    const onWorkflowServer = caps.github !== undefined && sameOrigin(caps.github.serverUrl, coords.origin);
     if (onWorkflowServer || host.includes('github') || host.endsWith('.ghe.com'))
         return;
     throw new TerminalError(`cannot tell which Git provider serves ${repoURL}: it is not the workflow's GitHub server (${caps.github?.serverUrl ?? 'unknown'}) and its host does not name GitHub; set provider: github if it is a GitHub Enterprise Server`);
@@ -78485,19 +78476,16 @@ function pullScope(repository) {
 function pushScope(repository) {
     return `repository:${repository}:push,pull`;
 }
+/** A manifest body, at most limit bytes ("manifest exceeds limit of N bytes" beyond). */
 async function readAll(body, limit) {
-    const chunks = [];
-    let total = 0;
-    for await (const chunk of body) {
-        const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
-        total += buf.length;
-        if (total > limit) {
-            body.destroy();
-            throw new Error(`manifest exceeds limit of ${limit} bytes`);
-        }
-        chunks.push(buf);
+    try {
+        return await readLimited(body, limit);
     }
-    return Buffer.concat(chunks);
+    catch (err) {
+        if (err instanceof BodyTooLargeError)
+            throw new Error(`manifest exceeds limit of ${limit} bytes`);
+        throw err;
+    }
 }
 /** Pass bytes through, failing at the end if they do not hash to digest. */
 function verifyDigest(digest) {

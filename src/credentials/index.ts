@@ -63,7 +63,8 @@ function fromSecrets(caps: Capabilities, type: CredentialType, url: string): Cre
   return undefined;
 }
 
-function sameOrigin(a: string, b: string): boolean {
+/** Same scheme and host (port included), case-insensitively. */
+export function sameOrigin(a: string, b: string): boolean {
   try {
     const x = new URL(a);
     const y = new URL(b);

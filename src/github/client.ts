@@ -11,7 +11,7 @@ import { getOctokit } from '@actions/github';
 import { GitHub } from '@actions/github/lib/utils';
 import { TerminalError } from '../promotion/errors.js';
 import type { Capabilities } from '../promotion/types.js';
-import { findCredentials } from '../credentials/index.js';
+import { findCredentials, sameOrigin } from '../credentials/index.js';
 import { parseRepoURL, type RepoCoordinates } from './repo-url.js';
 import { describeRequestError, isRetryable, retryDelayMs } from './errors.js';
 
@@ -135,16 +135,6 @@ export interface GitHubTarget extends RepoCoordinates {
   token?: string;
   /** Which credential supplied the token, for messages (never the value). */
   tokenSource?: string;
-}
-
-function sameOrigin(a: string, b: string): boolean {
-  try {
-    const x = new URL(a);
-    const y = new URL(b);
-    return x.protocol === y.protocol && x.host.toLowerCase() === y.host.toLowerCase();
-  } catch {
-    return false;
-  }
 }
 
 /**

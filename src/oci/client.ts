@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { pipeline, Readable, Transform } from 'node:stream';
 import { allowsPlainHTTP } from './reference.js';
-import { httpRequest, type HeaderList, type HttpResponse, errorText } from './transport.js';
+import { BodyTooLargeError, httpRequest, readLimited, type HeaderList, type HttpResponse, errorText } from './transport.js';
 
 export const MEDIA_TYPES = {
   ociManifest: 'application/vnd.oci.image.manifest.v1+json',
@@ -402,19 +402,14 @@ export function pushScope(repository: string): string {
   return `repository:${repository}:push,pull`;
 }
 
+/** A manifest body, at most limit bytes ("manifest exceeds limit of N bytes" beyond). */
 async function readAll(body: Readable, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of body) {
-    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
-    total += buf.length;
-    if (total > limit) {
-      body.destroy();
-      throw new Error(`manifest exceeds limit of ${limit} bytes`);
-    }
-    chunks.push(buf);
+  try {
+    return await readLimited(body, limit);
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) throw new Error(`manifest exceeds limit of ${limit} bytes`);
+    throw err;
   }
-  return Buffer.concat(chunks);
 }
 
 /** Pass bytes through, failing at the end if they do not hash to digest. */
