@@ -437,3 +437,36 @@ describe('outputs', () => {
     expect(JSON.parse(promotionOutputs(result).metadata as string)).toEqual({ Stage: { prod: { a: 1, b: 2 } }, Freight: { f1: { ok: true } } });
   });
 });
+
+describe('freight functions in expressions', () => {
+  const freight = `
+- origin: {kind: Warehouse, name: app}
+  commits: [{repoURL: "https://github.com/acme/app.git", id: abc123}]
+  images: [{repoURL: ghcr.io/acme/app, tag: "1.10"}]
+  charts: [{repoURL: "https://charts.acme.io", name: app, version: 2.0.1}]
+- origin: {kind: Warehouse, name: base}
+  images: [{repoURL: ghcr.io/acme/app, tag: "9.9"}]
+`;
+  const run = (config: string) => promote(`- {uses: compose-output, as: out, config: ${config}}`, { freightText: freight });
+
+  it('finds artifacts by repository, with an explicit origin where two Freight carry one', async () => {
+    const result = await run(`{
+      sha: "\${{ commitFrom('https://github.com/acme/app').ID }}",
+      tag: "\${{ quote(imageFrom('ghcr.io/acme/app', warehouse('app')).Tag) }}",
+      base: "\${{ quote(imageFrom('ghcr.io/acme/app', warehouse('base')).Tag) }}",
+      chart: "\${{ chartFrom('https://charts.acme.io', 'app').Version }}",
+      target: "\${{ ctx.targetFreight.origin.name }}"}`);
+    expect(result.state.out).toEqual({ sha: 'abc123', tag: '1.10', base: '9.9', chart: '2.0.1', target: 'app' });
+  });
+
+  it.each([
+    ["\${{ imageFrom('ghcr.io/acme/app').Tag }}", 'multiple requested Freight could potentially provide a container image from repository ghcr.io/acme/app'],
+    ["\${{ chartFrom('https://charts.acme.io', 'other').Version }}", 'chart "other" from repo https://charts.acme.io not found in referenced Freight'],
+    ["\${{ commitFrom('https://github.com/acme/app').Id }}", 'cannot fetch Id from *v1alpha1.GitCommit'],
+    ["\${{ imageFrom('ghcr.io/acme/app', 'app') }}", 'imageFrom: the origin argument must be warehouse("<name>")']
+  ])('errors the step for %s', async (expression, message) => {
+    const result = await run(`{x: "${expression}"}`);
+    expect(result.status).toBe('Errored');
+    expect(result.message).toContain(message);
+  });
+});

@@ -60453,6 +60453,15 @@ function environment_arity(fn, args, min, max) {
         throw new Error(`${fn}: expected ${expected} arguments, got ${args.length}`);
     }
 }
+/** A freight function `fn(key[, origin])`: the artifact found, as a Go struct view, or nil. */
+function byKeyAndOrigin(fn, what, find, view) {
+    return (...args) => {
+        environment_arity(fn, args, 1, 2);
+        const key = requireString(fn, args[0], what);
+        const found = find(key, args.length > 1 ? asOrigin(fn, args[1]) : undefined);
+        return found ? view(found) : null;
+    };
+}
 /** warehouse, commitFrom, imageFrom, chartFrom, artifactFrom over the Freight given. */
 function freightFunctions(sources) {
     return {
@@ -60463,18 +60472,8 @@ function freightFunctions(sources) {
                 throw new Error('warehouse: name must not be empty');
             return { kind: 'Warehouse', name };
         },
-        commitFrom: (...args) => {
-            environment_arity('commitFrom', args, 1, 2);
-            const url = requireString('commitFrom', args[0], 'repoURL');
-            const found = findCommit(sources, url, args.length > 1 ? asOrigin('commitFrom', args[1]) : undefined);
-            return found ? commitView(found) : null;
-        },
-        imageFrom: (...args) => {
-            environment_arity('imageFrom', args, 1, 2);
-            const url = requireString('imageFrom', args[0], 'repoURL');
-            const found = findImage(sources, url, args.length > 1 ? asOrigin('imageFrom', args[1]) : undefined);
-            return found ? imageView(found) : null;
-        },
+        commitFrom: byKeyAndOrigin('commitFrom', 'repoURL', (key, origin) => findCommit(sources, key, origin), commitView),
+        imageFrom: byKeyAndOrigin('imageFrom', 'repoURL', (key, origin) => findImage(sources, key, origin), imageView),
         chartFrom: (...args) => {
             environment_arity('chartFrom', args, 1, 3);
             const url = requireString('chartFrom', args[0], 'repoURL');
@@ -60493,12 +60492,7 @@ function freightFunctions(sources) {
             const found = findChart(sources, url, name, origin);
             return found ? chartView(found) : null;
         },
-        artifactFrom: (...args) => {
-            environment_arity('artifactFrom', args, 1, 2);
-            const sub = requireString('artifactFrom', args[0], 'subscription name');
-            const found = findArtifact(sources, sub, args.length > 1 ? asOrigin('artifactFrom', args[1]) : undefined);
-            return found ? artifactView(found) : null;
-        }
+        artifactFrom: byKeyAndOrigin('artifactFrom', 'subscription name', (key, origin) => findArtifact(sources, key, origin), artifactView)
     };
 }
 /**

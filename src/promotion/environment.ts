@@ -107,6 +107,21 @@ function arity(fn: string, args: unknown[], min: number, max: number): void {
   }
 }
 
+/** A freight function `fn(key[, origin])`: the artifact found, as a Go struct view, or nil. */
+function byKeyAndOrigin<T>(
+  fn: string,
+  what: string,
+  find: (key: string, origin: FreightOrigin | undefined) => T | undefined,
+  view: (found: T) => Record<string, unknown>
+) {
+  return (...args: unknown[]) => {
+    arity(fn, args, 1, 2);
+    const key = requireString(fn, args[0], what);
+    const found = find(key, args.length > 1 ? asOrigin(fn, args[1]) : undefined);
+    return found ? view(found) : null;
+  };
+}
+
 /** warehouse, commitFrom, imageFrom, chartFrom, artifactFrom over the Freight given. */
 export function freightFunctions(sources: FreightSources): Env {
   return {
@@ -116,18 +131,8 @@ export function freightFunctions(sources: FreightSources): Env {
       if (name === '') throw new Error('warehouse: name must not be empty');
       return { kind: 'Warehouse', name };
     },
-    commitFrom: (...args: unknown[]) => {
-      arity('commitFrom', args, 1, 2);
-      const url = requireString('commitFrom', args[0], 'repoURL');
-      const found = findCommit(sources, url, args.length > 1 ? asOrigin('commitFrom', args[1]) : undefined);
-      return found ? commitView(found) : null;
-    },
-    imageFrom: (...args: unknown[]) => {
-      arity('imageFrom', args, 1, 2);
-      const url = requireString('imageFrom', args[0], 'repoURL');
-      const found = findImage(sources, url, args.length > 1 ? asOrigin('imageFrom', args[1]) : undefined);
-      return found ? imageView(found) : null;
-    },
+    commitFrom: byKeyAndOrigin('commitFrom', 'repoURL', (key, origin) => findCommit(sources, key, origin), commitView),
+    imageFrom: byKeyAndOrigin('imageFrom', 'repoURL', (key, origin) => findImage(sources, key, origin), imageView),
     chartFrom: (...args: unknown[]) => {
       arity('chartFrom', args, 1, 3);
       const url = requireString('chartFrom', args[0], 'repoURL');
@@ -143,12 +148,7 @@ export function freightFunctions(sources: FreightSources): Env {
       const found = findChart(sources, url, name, origin);
       return found ? chartView(found) : null;
     },
-    artifactFrom: (...args: unknown[]) => {
-      arity('artifactFrom', args, 1, 2);
-      const sub = requireString('artifactFrom', args[0], 'subscription name');
-      const found = findArtifact(sources, sub, args.length > 1 ? asOrigin('artifactFrom', args[1]) : undefined);
-      return found ? artifactView(found) : null;
-    }
+    artifactFrom: byKeyAndOrigin('artifactFrom', 'subscription name', (key, origin) => findArtifact(sources, key, origin), artifactView)
   };
 }
 
