@@ -61,6 +61,8 @@ describe('the bundled action', () => {
     expect(JSON.parse(result.outputs['after-optional'] as string)).toEqual({ optionalStatus: 'Failed' });
     expect(result.summary).toContain('| alias | step | status | attempts | duration | message |');
     expect(result.stdout).toContain('::group::step "plan" (compose-output)');
+    expect(result.stdout).toContain('::warning title=step "optional-check" (fail) Failed::failed: the optional check is not ready');
+    expect(result.summary).toContain('| `on-failure` | `compose-output` | Skipped | – | – |  |');
   });
 
   it('writes state and status and fails the job when the promotion fails', () => {

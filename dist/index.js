@@ -48014,7 +48014,7 @@ function cell(text) {
     return text.replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
 }
 function report_markdownSummary(title, result) {
-    const rows = result.steps.map((s) => `| \`${cell(s.alias)}\` | \`${s.kind}\` | ${s.status}${s.continueOnError ? ' (continueOnError)' : ''} | ${s.attempts} | ${roundedDuration(s.durationMs)} | ${cell(s.message)} |`);
+    const rows = result.steps.map((s) => `| \`${cell(s.alias)}\` | \`${s.kind}\` | ${s.status}${s.continueOnError ? ' (continueOnError)' : ''} | ${s.attempts || '–'} | ${s.attempts ? roundedDuration(s.durationMs) : '–'} | ${cell(s.message)} |`);
     return [
         `### ${title}: ${result.status}`,
         '',
@@ -73888,12 +73888,15 @@ const events = {
         if (execution.attempts > 0)
             endGroup();
         const line = `${step.alias}: ${execution.status}${execution.message ? ` — ${execution.message}` : ''}`;
-        if ((execution.status === 'Failed' || execution.status === 'Errored') && !execution.continueOnError) {
-            error(execution.message || execution.status, { title: `${describeStep(step)} ${execution.status}` });
-        }
-        else {
+        const failed = execution.status === 'Failed' || execution.status === 'Errored';
+        const annotation = { title: `${describeStep(step)} ${execution.status}` };
+        // A continueOnError step's failure does not fail the job, but should not go unnoticed.
+        if (failed && execution.continueOnError)
+            warning(execution.message || execution.status, annotation);
+        else if (failed)
+            error(execution.message || execution.status, annotation);
+        else
             info(line);
-        }
     }
 };
 async function main_run() {

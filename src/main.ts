@@ -53,11 +53,12 @@ const events: PromotionEvents = {
   onStepEnd: (step, execution) => {
     if (execution.attempts > 0) core.endGroup();
     const line = `${step.alias}: ${execution.status}${execution.message ? ` — ${execution.message}` : ''}`;
-    if ((execution.status === 'Failed' || execution.status === 'Errored') && !execution.continueOnError) {
-      core.error(execution.message || execution.status, { title: `${describeStep(step)} ${execution.status}` });
-    } else {
-      core.info(line);
-    }
+    const failed = execution.status === 'Failed' || execution.status === 'Errored';
+    const annotation = { title: `${describeStep(step)} ${execution.status}` };
+    // A continueOnError step's failure does not fail the job, but should not go unnoticed.
+    if (failed && execution.continueOnError) core.warning(execution.message || execution.status, annotation);
+    else if (failed) core.error(execution.message || execution.status, annotation);
+    else core.info(line);
   }
 };
 

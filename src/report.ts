@@ -47,7 +47,7 @@ function cell(text: string): string {
 
 export function markdownSummary(title: string, result: PromotionResult): string {
   const rows = result.steps.map((s: StepExecution) =>
-    `| \`${cell(s.alias)}\` | \`${s.kind}\` | ${s.status}${s.continueOnError ? ' (continueOnError)' : ''} | ${s.attempts} | ${roundedDuration(s.durationMs)} | ${cell(s.message)} |`
+    `| \`${cell(s.alias)}\` | \`${s.kind}\` | ${s.status}${s.continueOnError ? ' (continueOnError)' : ''} | ${s.attempts || '–'} | ${s.attempts ? roundedDuration(s.durationMs) : '–'} | ${cell(s.message)} |`
   );
   return [
     `### ${title}: ${result.status}`,

@@ -60191,7 +60191,7 @@ function cell(text) {
     return text.replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
 }
 function markdownSummary(title, result) {
-    const rows = result.steps.map((s) => `| \`${cell(s.alias)}\` | \`${s.kind}\` | ${s.status}${s.continueOnError ? ' (continueOnError)' : ''} | ${s.attempts} | ${roundedDuration(s.durationMs)} | ${cell(s.message)} |`);
+    const rows = result.steps.map((s) => `| \`${cell(s.alias)}\` | \`${s.kind}\` | ${s.status}${s.continueOnError ? ' (continueOnError)' : ''} | ${s.attempts || '–'} | ${s.attempts ? roundedDuration(s.durationMs) : '–'} | ${cell(s.message)} |`);
     return [
         `### ${title}: ${result.status}`,
         '',
