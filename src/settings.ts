@@ -3,7 +3,7 @@
 
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { resolveStrictly } from './fs/paths.js';
+import { isWithin, resolveStrictly } from './fs/paths.js';
 import { parseDuration } from './promotion/duration.js';
 import { InputError } from './promotion/errors.js';
 import { parseSecretsInput, parseVarsInput } from './promotion/load.js';
@@ -55,6 +55,12 @@ async function readInside(workspace: string, file: string, inputName: string, op
       resolved = resolveStrictly(workspace, file);
     } catch {
       throw new InputError(`${inputName}: "${file}" must be a path inside the workspace (${workspace})`);
+    }
+    // resolveStrictly leaves the last component unresolved: a link there must not lead out either.
+    const real = await fs.realpath(resolved).catch(() => resolved);
+    const root = await fs.realpath(workspace).catch(() => workspace);
+    if (!isWithin(root, real)) {
+      throw new InputError(`${inputName}: "${file}" must be a path inside the workspace (${workspace}); it is a symlink that leads out`);
     }
   }
   try {

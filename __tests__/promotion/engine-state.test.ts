@@ -38,3 +38,23 @@ describe('shared state', () => {
     expect(result.state.a).toEqual({ x: 1 });
   });
 });
+
+describe('names that are also JavaScript internals', () => {
+  it('treats vars, aliases and secrets named __proto__, constructor or toString as plain data', async () => {
+    const result = await promote(
+      `
+vars:
+- {name: constructor, value: abc}
+- {name: __proto__, value: def}
+steps:
+- {uses: compose-output, as: __proto__, config: {a: "\${{ vars.constructor }}", b: "\${{ vars['__proto__'] }}", s: "\${{ secret('toString').key }}"}}
+- {uses: compose-output, as: toString, config: {seen: "\${{ outputs['__proto__'].a }}"}}
+`,
+      { vars: { constructor: 'from-input' }, secrets: { toString: { key: 'v' } } }
+    );
+    expect(result.status).toBe('Succeeded');
+    expect(Object.getOwnPropertyDescriptor(result.state, '__proto__')?.value).toEqual({ a: 'from-input', b: 'def', s: 'v' });
+    expect(result.state.toString).toEqual({ seen: 'from-input' });
+    expect(({} as Record<string, unknown>).a).toBeUndefined();
+  });
+});

@@ -278,7 +278,8 @@ function fromPairs(list: unknown[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const pair of list) {
     if (!Array.isArray(pair) || pair.length !== 2) fault('fromPairs needs an array of [key, value] pairs');
-    out[String(pair[0])] = pair[1];
+    // defineProperty: a "__proto__" key is a key, not the object's prototype.
+    Object.defineProperty(out, String(pair[0]), { value: pair[1], enumerable: true, writable: true, configurable: true });
   }
   return out;
 }

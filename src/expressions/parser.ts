@@ -266,7 +266,8 @@ class Parser {
 
   private parseIdentifier(token: Token): Node {
     const constants: Record<string, unknown> = { true: true, false: false, nil: null };
-    if (token.value in constants) return { type: 'literal', value: constants[token.value], pos: token.pos };
+    // An own key only: `constructor` or `__proto__` must stay identifiers, not Object.prototype's.
+    if (Object.prototype.hasOwnProperty.call(constants, token.value)) return { type: 'literal', value: constants[token.value], pos: token.pos };
     if (this.is('Bracket', '(')) return this.parseCall(token, []);
     return { type: 'identifier', name: token.value, pos: token.pos };
   }

@@ -11,6 +11,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync, mkdirSync, chmodSync } 
 import os from 'node:os';
 import path from 'node:path';
 import { TerminalError } from '../promotion/errors.js';
+import { isSecretEnvName } from '../tools/run.js';
 import type { Credentials } from '../credentials/index.js';
 import { promptOrigin, redactURL } from './url.js';
 
@@ -175,6 +176,7 @@ function inheritable(name: string): boolean {
   const upper = name.toUpperCase();
   if (upper === 'GIT_SSL_CAINFO' || upper === 'GIT_SSL_CAPATH') return true;
   if (upper.startsWith('GIT_') || upper.startsWith('KARGO_GIT_')) return false;
+  if (isSecretEnvName(upper)) return false; // action inputs and runner tokens: never for git
   return !['SSH_ASKPASS', 'SSH_ASKPASS_REQUIRE', 'HOME', 'XDG_CONFIG_HOME', 'PREFIX', 'GNUPGHOME'].includes(upper);
 }
 

@@ -11,6 +11,7 @@ import {
   findImage,
   type FreightSources
 } from './freight-lookup.js';
+import { setOwn } from './state.js';
 import { splitAlias } from './steps.js';
 import type { State, StepStatus } from './types.js';
 
@@ -218,7 +219,7 @@ export function taskVariable(state: State, alias: string): Record<string, unknow
   const outputs: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(state)) {
     const parts = splitAlias(key);
-    if (parts.namespace === namespace) outputs[parts.short] = value;
+    if (parts.namespace === namespace) setOwn(outputs, parts.short, value);
   }
   return { outputs };
 }

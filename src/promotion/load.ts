@@ -14,6 +14,7 @@ import {
   type Warehouse,
   type WarehouseSubscription
 } from './freight.js';
+import { setOwn } from './state.js';
 import { parsePromotionSteps, parseVars, type PromotionStep, type PromotionTask, type Var } from './steps.js';
 
 type Doc = Record<string, unknown>;
@@ -197,7 +198,7 @@ function taskAsPromotion(task: PromotionTask, tasks: PromotionTask[], warehouses
 
 /** Apply the action's `vars`: replace vars of the same name, append the others. */
 export function applyVarOverrides(vars: Var[], overrides: Record<string, string>): Var[] {
-  const result = vars.map((v) => (v.name in overrides ? { name: v.name, value: overrides[v.name] as string } : v));
+  const result = vars.map((v) => (Object.hasOwn(overrides, v.name) ? { name: v.name, value: overrides[v.name] as string } : v));
   for (const [name, value] of Object.entries(overrides)) {
     if (!vars.some((v) => v.name === name)) result.push({ name, value });
   }
@@ -206,7 +207,7 @@ export function applyVarOverrides(vars: Var[], overrides: Record<string, string>
 
 /** A PromotionTask run on its own needs a value for each var it declares without default. */
 export function checkRequiredVars(definition: PromotionDefinition, overrides: Record<string, string>, source: string): void {
-  const missing = definition.requiredVars.filter((name) => !overrides[name]);
+  const missing = definition.requiredVars.filter((name) => !Object.hasOwn(overrides, name) || !overrides[name]);
   if (missing.length > 0) {
     throw new InputError(`${source}: missing value for variable${missing.length > 1 ? 's' : ''} ${missing.map((n) => `"${n}"`).join(', ')}; give ${missing.length > 1 ? 'them' : 'it'} with the vars input`);
   }
@@ -302,7 +303,7 @@ export function parseSecretsInput(text: string): Record<string, Record<string, s
   const secrets: Record<string, Record<string, string>> = {};
   for (const [name, data] of Object.entries(doc)) {
     if (!isRecord(data)) throw new InputError(`secrets.${name}: must be a mapping of key to value`);
-    secrets[name] = Object.fromEntries(Object.entries(data).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
+    setOwn(secrets, name, Object.fromEntries(Object.entries(data).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])));
   }
   return secrets;
 }

@@ -8,13 +8,18 @@ export function deepCopy<T>(value: T): T {
   if (Array.isArray(value)) return value.map((item) => deepCopy(item)) as T;
   if (value !== null && typeof value === 'object') {
     const copy: Record<string, unknown> = {};
-    // defineProperty, so a "__proto__" key in user data stays data
-    for (const [key, item] of Object.entries(value)) {
-      Object.defineProperty(copy, key, { value: deepCopy(item), enumerable: true, writable: true, configurable: true });
-    }
+    for (const [key, item] of Object.entries(value)) setOwn(copy, key, deepCopy(item));
     return copy as T;
   }
   return value;
+}
+
+/**
+ * obj[key] = value as an own data property, so a user's key such as "__proto__" or "constructor"
+ * (a var name, an alias, a YAML key) stays data and never reaches a prototype.
+ */
+export function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 export function getState(state: State, key: string): [unknown, boolean] {

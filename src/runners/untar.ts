@@ -6,7 +6,8 @@ import {
   mkdirSync,
   openSync,
   promises as fs,
-  realpathSync,
+  readdirSync,
+  readlinkSync,
   symlinkSync,
   unlinkSync,
   utimesSync,
@@ -60,19 +61,55 @@ function isIgnored(x: Extraction, target: string, isDir: boolean): boolean {
   return x.ignored(target.replace(/\/+$/, ''), isDir);
 }
 
+const MAX_LINK_HOPS = 255;
+
 /**
- * True when the deepest existing ancestor of p resolves inside dest: a symlink extracted
- * earlier must never lead a later entry out of the destination.
+ * True when p (below dest) resolves inside dest the way the kernel resolves it: links extracted
+ * earlier are followed and a `..` after a link climbs from the link's target, so a chain such
+ * as `m -> d/l/..` with `d/l -> ..` is seen to leave. (Node's realpathSync folds `..` first and
+ * cannot be trusted for this.) Missing components are taken as plain names.
  */
 function staysInside(dest: string, p: string): boolean {
-  let current = p;
-  for (;;) {
-    try {
-      return isWithin(dest, realpathSync(current));
-    } catch {
-      const parent = path.dirname(current);
-      if (parent === current) return false;
-      current = parent;
+  const rel = path.relative(dest, p);
+  if (rel === '') return true;
+  if (!isWithin(dest, p)) return false;
+  const resolved: string[] = [];
+  let pending = rel.split(path.sep).filter((part) => part !== '' && part !== '.');
+  let hops = 0;
+  while (pending.length > 0) {
+    const part = pending.shift() as string;
+    if (part === '..') {
+      if (resolved.length === 0) return false;
+      resolved.pop();
+      continue;
+    }
+    const candidate = path.join(dest, ...resolved, part);
+    const link = lstatOrUndefined(candidate)?.isSymbolicLink() ? readlinkSync(candidate) : undefined;
+    if (link === undefined) {
+      resolved.push(part);
+      continue;
+    }
+    if (path.isAbsolute(link) || ++hops > MAX_LINK_HOPS) return false;
+    pending = [...link.split('/').filter((x) => x !== '' && x !== '.'), ...pending];
+  }
+  return true;
+}
+
+/**
+ * Remove every extracted link that leads out of dest. Checked once the whole archive is out,
+ * as a link may only start to climb out when a later entry adds a link below its target.
+ */
+function dropEscapingLinks(dest: string, dir: string, logger: Logger): void {
+  for (const name of readdirSync(dir)) {
+    const abs = path.join(dir, name);
+    const stats = lstatSync(abs);
+    if (stats.isSymbolicLink()) {
+      if (!staysInside(dest, abs)) {
+        logger.debug(`untar: removing symlink ${JSON.stringify(path.relative(dest, abs))} that leads out of the destination`);
+        unlinkSync(abs);
+      }
+    } else if (stats.isDirectory()) {
+      dropEscapingLinks(dest, abs, logger);
     }
   }
 }
@@ -144,6 +181,10 @@ function onEntry(x: Extraction, entry: tar.ReadEntry): void {
     } else {
       try {
         symlinkSync(link, targetPath);
+        if (!staysInside(x.dest, targetPath)) {
+          x.logger.debug(`untar: skipping symlink ${JSON.stringify(target)} that leads out through ${JSON.stringify(link)}`);
+          unlinkSync(targetPath);
+        }
       } catch (err) {
         x.logger.warning(`untar: could not create symlink ${JSON.stringify(target)}: ${(err as Error).message}`);
       }
@@ -265,6 +306,7 @@ export const untarRunner: StepRunner<UntarConfig> = {
       };
       try {
         await extractToDir(absIn, inPath, x, workDir);
+        dropEscapingLinks(temp, temp, ctx.logger);
       } catch (err) {
         const message = `failed to extract tar file ${JSON.stringify(inPath)}: ${describeFsError(err, workDir)}`;
         return { status: 'Errored', error: new Error(message, { cause: err }) };

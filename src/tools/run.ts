@@ -10,6 +10,24 @@ export interface RunOptions {
   timeoutMs?: number;
 }
 
+/** Names of the runner's variables that hold secrets: action inputs and the runner's tokens. */
+export function isSecretEnvName(name: string): boolean {
+  const upper = name.toUpperCase();
+  return (
+    upper.startsWith('INPUT_') ||
+    ['ACTIONS_RUNTIME_TOKEN', 'ACTIONS_ID_TOKEN_REQUEST_TOKEN', 'ACTIONS_ID_TOKEN_REQUEST_URL', 'GITHUB_TOKEN', 'GH_TOKEN'].includes(upper)
+  );
+}
+
+/** The environment of a tool: ours, minus every variable that could hold a secret. */
+export function toolEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (value !== undefined && !isSecretEnvName(name)) env[name] = value;
+  }
+  return env;
+}
+
 export async function runTool(binary: string, args: string[], options: RunOptions = {}): Promise<ExecOutput> {
   const { signal, timeoutMs = 10 * 60 * 1000 } = options;
   signal?.throwIfAborted();
@@ -23,7 +41,7 @@ export async function runTool(binary: string, args: string[], options: RunOption
   });
   try {
     return await Promise.race([
-      getExecOutput(binary, args, { cwd: options.cwd, silent: true, ignoreReturnCode: true }),
+      getExecOutput(binary, args, { cwd: options.cwd, env: toolEnv(), silent: true, ignoreReturnCode: true }),
       stop
     ]);
   } finally {
