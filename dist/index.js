@@ -48543,7 +48543,8 @@ class Parser {
     }
     parseIdentifier(token) {
         const constants = { true: true, false: false, nil: null };
-        if (token.value in constants)
+        // An own key only: `constructor` or `__proto__` must stay identifiers, not Object.prototype's.
+        if (Object.prototype.hasOwnProperty.call(constants, token.value))
             return { type: 'literal', value: constants[token.value], pos: token.pos };
         if (this.is('Bracket', '('))
             return this.parseCall(token, []);
@@ -49680,7 +49681,8 @@ function fromPairs(list) {
     for (const pair of list) {
         if (!Array.isArray(pair) || pair.length !== 2)
             fault('fromPairs needs an array of [key, value] pairs');
-        out[String(pair[0])] = pair[1];
+        // defineProperty: a "__proto__" key is a key, not the object's prototype.
+        Object.defineProperty(out, String(pair[0]), { value: pair[1], enumerable: true, writable: true, configurable: true });
     }
     return out;
 }
@@ -50977,10 +50979,38 @@ function ambiguousImageRepo(sources) {
     return undefined;
 }
 
+;// CONCATENATED MODULE: ./src/promotion/state.ts
+/**
+ * A deep copy of JSON-native data (Kargo's runtime.DeepCopyJSON): maps, arrays and scalars.
+ * Written out rather than structuredClone so copies are plain objects of this realm.
+ */
+function deepCopy(value) {
+    if (Array.isArray(value))
+        return value.map((item) => deepCopy(item));
+    if (value !== null && typeof value === 'object') {
+        const copy = {};
+        for (const [key, item] of Object.entries(value))
+            setOwn(copy, key, deepCopy(item));
+        return copy;
+    }
+    return value;
+}
+/**
+ * obj[key] = value as an own data property, so a user's key such as "__proto__" or "constructor"
+ * (a var name, an alias, a YAML key) stays data and never reaches a prototype.
+ */
+function setOwn(obj, key, value) {
+    Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}
+function state_getState(state, key) {
+    return Object.prototype.hasOwnProperty.call(state, key) ? [state[key], true] : [undefined, false];
+}
+
 ;// CONCATENATED MODULE: ./src/promotion/environment.ts
 // The expression environments of a promotion, site by site, as Kargo builds them
 // (pkg/promotion StepEvaluator): global vars see ctx and earlier vars; step vars also see outputs,
 // task and stepMetas; `if` and config also get the status functions.
+
 
 
 
@@ -51142,7 +51172,7 @@ function taskVariable(state, alias) {
     for (const [key, value] of Object.entries(state)) {
         const parts = splitAlias(key);
         if (parts.namespace === namespace)
-            outputs[parts.short] = value;
+            setOwn(outputs, parts.short, value);
     }
     return { outputs };
 }
@@ -51309,28 +51339,6 @@ async function executeRunner(runner, ctx) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/promotion/state.ts
-/**
- * A deep copy of JSON-native data (Kargo's runtime.DeepCopyJSON): maps, arrays and scalars.
- * Written out rather than structuredClone so copies are plain objects of this realm.
- */
-function deepCopy(value) {
-    if (Array.isArray(value))
-        return value.map((item) => deepCopy(item));
-    if (value !== null && typeof value === 'object') {
-        const copy = {};
-        // defineProperty, so a "__proto__" key in user data stays data
-        for (const [key, item] of Object.entries(value)) {
-            Object.defineProperty(copy, key, { value: deepCopy(item), enumerable: true, writable: true, configurable: true });
-        }
-        return copy;
-    }
-    return value;
-}
-function state_getState(state, key) {
-    return Object.prototype.hasOwnProperty.call(state, key) ? [state[key], true] : [undefined, false];
-}
-
 ;// CONCATENATED MODULE: ./src/promotion/engine.ts
 // The promotion engine: Kargo's LocalOrchestrator.ExecuteSteps, run to completion in one
 // process. Where Kargo requeues a Promotion (a retryable error, a Running step), we wait in
@@ -51454,13 +51462,13 @@ class Promotion {
     globalVars() {
         const vars = {};
         for (const v of this.input.vars)
-            vars[v.name] = evaluateVar(v.value, globalVarsEnv(this.parts, vars));
+            setOwn(vars, v.name, evaluateVar(v.value, globalVarsEnv(this.parts, vars)));
         return vars;
     }
     stepVars(step) {
         const vars = this.globalVars();
         for (const v of step.vars) {
-            vars[v.name] = evaluateVar(v.value, stepVarsEnv(this.parts, step.alias, vars, this.state, this.metas));
+            setOwn(vars, v.name, evaluateVar(v.value, stepVarsEnv(this.parts, step.alias, vars, this.state, this.metas)));
         }
         return vars;
     }
@@ -51547,11 +51555,11 @@ class Promotion {
     }
     storeOutput(step, runner, result) {
         const output = result.output === undefined ? null : deepFreeze(deepCopy(result.output));
-        this.state[step.alias] = output;
+        setOwn(this.state, step.alias, output);
         const { namespace } = splitAlias(step.alias);
         if (runner.propagatesTaskOutput && namespace !== undefined && output) {
             const merged = { ...(this.state[namespace] ?? {}), ...output };
-            this.state[namespace] = merged;
+            setOwn(this.state, namespace, merged);
         }
     }
     waitMs(result, hadError, attempt, meta) {
@@ -51590,6 +51598,11 @@ class Promotion {
                 const result = await executeRunner(runner, ctx);
                 await this.options.events?.onStepAttempt?.(step, attempt, result);
                 this.storeOutput(step, runner, result);
+                // The deadline aborted the attempt in flight (a request, a clone): what ended it is the
+                // step's timeout, not the abort error the runner saw, so report it as Kargo does.
+                if (timer.signal.aborted && !this.signal.aborted && result.status !== 'Succeeded' && result.status !== 'Skipped') {
+                    return this.finish(step, meta, this.timedOut(step, timeout, lastError), attempt, started);
+                }
                 const outcome = this.complete(step, meta, result, threshold);
                 if (outcome.finished) {
                     if (outcome.status === 'Succeeded' && result.healthCheck)
@@ -51674,6 +51687,7 @@ var yaml_dist = __nccwpck_require__(8815);
 // Reading what users give: the steps (inline, a steps file, a Stage manifest, a PromotionTask,
 // with the tasks they use) and the freight (a list, one Freight, Kargo manifests, Warehouses).
 // Pure: it takes texts and returns typed values or an InputError that says what to fix.
+
 
 
 
@@ -51840,7 +51854,7 @@ function taskAsPromotion(task, tasks, warehouses) {
 }
 /** Apply the action's `vars`: replace vars of the same name, append the others. */
 function applyVarOverrides(vars, overrides) {
-    const result = vars.map((v) => (v.name in overrides ? { name: v.name, value: overrides[v.name] } : v));
+    const result = vars.map((v) => (Object.hasOwn(overrides, v.name) ? { name: v.name, value: overrides[v.name] } : v));
     for (const [name, value] of Object.entries(overrides)) {
         if (!vars.some((v) => v.name === name))
             result.push({ name, value });
@@ -51849,7 +51863,7 @@ function applyVarOverrides(vars, overrides) {
 }
 /** A PromotionTask run on its own needs a value for each var it declares without default. */
 function checkRequiredVars(definition, overrides, source) {
-    const missing = definition.requiredVars.filter((name) => !overrides[name]);
+    const missing = definition.requiredVars.filter((name) => !Object.hasOwn(overrides, name) || !overrides[name]);
     if (missing.length > 0) {
         throw new InputError(`${source}: missing value for variable${missing.length > 1 ? 's' : ''} ${missing.map((n) => `"${n}"`).join(', ')}; give ${missing.length > 1 ? 'them' : 'it'} with the vars input`);
     }
@@ -51945,7 +51959,7 @@ function parseSecretsInput(text) {
     for (const [name, data] of Object.entries(doc)) {
         if (!load_isRecord(data))
             throw new InputError(`secrets.${name}: must be a mapping of key to value`);
-        secrets[name] = Object.fromEntries(Object.entries(data).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
+        setOwn(secrets, name, Object.fromEntries(Object.entries(data).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])));
     }
     return secrets;
 }
@@ -53969,6 +53983,54 @@ const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createReq
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_namespaceObject);
+;// CONCATENATED MODULE: ./src/tools/run.ts
+// Running a tool: @actions/exec with an argument array (never a shell), output captured, and
+// the wait bounded by the step's abort signal and a time limit.
+
+/** Names of the runner's variables that hold secrets: action inputs and the runner's tokens. */
+function isSecretEnvName(name) {
+    const upper = name.toUpperCase();
+    return (upper.startsWith('INPUT_') ||
+        ['ACTIONS_RUNTIME_TOKEN', 'ACTIONS_ID_TOKEN_REQUEST_TOKEN', 'ACTIONS_ID_TOKEN_REQUEST_URL', 'GITHUB_TOKEN', 'GH_TOKEN'].includes(upper));
+}
+/** The environment of a tool: ours, minus every variable that could hold a secret. */
+function toolEnv() {
+    const env = {};
+    for (const [name, value] of Object.entries(process.env)) {
+        if (value !== undefined && !isSecretEnvName(name))
+            env[name] = value;
+    }
+    return env;
+}
+async function runTool(binary, args, options = {}) {
+    const { signal, timeoutMs = 10 * 60 * 1000 } = options;
+    signal?.throwIfAborted();
+    const name = binary.split(/[\\/]/).pop();
+    let timer;
+    let onAbort;
+    const stop = new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${name} did not finish within ${Math.round(timeoutMs / 1000)}s`)), timeoutMs);
+        onAbort = () => reject(new Error(`${name} was canceled`));
+        signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+        return await Promise.race([
+            getExecOutput(binary, args, { cwd: options.cwd, env: toolEnv(), silent: true, ignoreReturnCode: true }),
+            stop
+        ]);
+    }
+    finally {
+        clearTimeout(timer);
+        if (onAbort)
+            signal?.removeEventListener('abort', onAbort);
+    }
+}
+/** The last meaningful lines of a tool's error output, for messages. */
+function toolError(output) {
+    const text = (output.stderr.trim() || output.stdout.trim()).split('\n').slice(-20).join('\n');
+    return text || `exit code ${output.exitCode}`;
+}
+
 ;// CONCATENATED MODULE: ./src/git/url.ts
 // Repository URL helpers: strip and redact user info, the origin git shows in its credential
 // prompts, and the web URL of a commit (Kargo's gitprovider GetCommitURL).
@@ -54086,6 +54148,7 @@ function commitURL(repoURL, sha, provider) {
 // Why not @actions/exec: it gives no handle on the child, so a hung `git fetch` could not be
 // killed. node:child_process.spawn with `shell: false` has the same argument-array semantics
 // and lets us kill the whole process group (git plus its git-remote-http child).
+
 
 
 
@@ -54215,6 +54278,8 @@ function inheritable(name) {
         return true;
     if (upper.startsWith('GIT_') || upper.startsWith('KARGO_GIT_'))
         return false;
+    if (isSecretEnvName(upper))
+        return false; // action inputs and runner tokens: never for git
     return !['SSH_ASKPASS', 'SSH_ASKPASS_REQUIRE', 'HOME', 'XDG_CONFIG_HOME', 'PREFIX', 'GNUPGHOME'].includes(upper);
 }
 /**
@@ -63053,39 +63118,6 @@ function kustomizeResourceFiles(stream, format) {
 /** The YAML sigs.k8s.io/yaml writes: keys sorted, sequences not indented, no line folding. */
 function marshalSorted(value) {
     return (0,yaml_dist/* stringify */.As)(value, { sortMapEntries: true, indentSeq: false, lineWidth: 0, version: '1.1' });
-}
-
-;// CONCATENATED MODULE: ./src/tools/run.ts
-// Running a tool: @actions/exec with an argument array (never a shell), output captured, and
-// the wait bounded by the step's abort signal and a time limit.
-
-async function runTool(binary, args, options = {}) {
-    const { signal, timeoutMs = 10 * 60 * 1000 } = options;
-    signal?.throwIfAborted();
-    const name = binary.split(/[\\/]/).pop();
-    let timer;
-    let onAbort;
-    const stop = new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${name} did not finish within ${Math.round(timeoutMs / 1000)}s`)), timeoutMs);
-        onAbort = () => reject(new Error(`${name} was canceled`));
-        signal?.addEventListener('abort', onAbort, { once: true });
-    });
-    try {
-        return await Promise.race([
-            getExecOutput(binary, args, { cwd: options.cwd, silent: true, ignoreReturnCode: true }),
-            stop
-        ]);
-    }
-    finally {
-        clearTimeout(timer);
-        if (onAbort)
-            signal?.removeEventListener('abort', onAbort);
-    }
-}
-/** The last meaningful lines of a tool's error output, for messages. */
-function toolError(output) {
-    const text = (output.stderr.trim() || output.stdout.trim()).split('\n').slice(-20).join('\n');
-    return text || `exit code ${output.exitCode}`;
 }
 
 ;// CONCATENATED MODULE: ./src/runners/schemas/kustomize-build.ts
@@ -72649,21 +72681,58 @@ function isIgnored(x, target, isDir) {
         return true;
     return x.ignored(target.replace(/\/+$/, ''), isDir);
 }
+const MAX_LINK_HOPS = 255;
 /**
- * True when the deepest existing ancestor of p resolves inside dest: a symlink extracted
- * earlier must never lead a later entry out of the destination.
+ * True when p (below dest) resolves inside dest the way the kernel resolves it: links extracted
+ * earlier are followed and a `..` after a link climbs from the link's target, so a chain such
+ * as `m -> d/l/..` with `d/l -> ..` is seen to leave. (Node's realpathSync folds `..` first and
+ * cannot be trusted for this.) Missing components are taken as plain names.
  */
 function staysInside(dest, p) {
-    let current = p;
-    for (;;) {
-        try {
-            return isWithin(dest, (0,external_node_fs_namespaceObject.realpathSync)(current));
-        }
-        catch {
-            const parent = external_node_path_default().dirname(current);
-            if (parent === current)
+    const rel = external_node_path_default().relative(dest, p);
+    if (rel === '')
+        return true;
+    if (!isWithin(dest, p))
+        return false;
+    const resolved = [];
+    let pending = rel.split((external_node_path_default()).sep).filter((part) => part !== '' && part !== '.');
+    let hops = 0;
+    while (pending.length > 0) {
+        const part = pending.shift();
+        if (part === '..') {
+            if (resolved.length === 0)
                 return false;
-            current = parent;
+            resolved.pop();
+            continue;
+        }
+        const candidate = external_node_path_default().join(dest, ...resolved, part);
+        const link = lstatOrUndefined(candidate)?.isSymbolicLink() ? (0,external_node_fs_namespaceObject.readlinkSync)(candidate) : undefined;
+        if (link === undefined) {
+            resolved.push(part);
+            continue;
+        }
+        if (external_node_path_default().isAbsolute(link) || ++hops > MAX_LINK_HOPS)
+            return false;
+        pending = [...link.split('/').filter((x) => x !== '' && x !== '.'), ...pending];
+    }
+    return true;
+}
+/**
+ * Remove every extracted link that leads out of dest. Checked once the whole archive is out,
+ * as a link may only start to climb out when a later entry adds a link below its target.
+ */
+function dropEscapingLinks(dest, dir, logger) {
+    for (const name of (0,external_node_fs_namespaceObject.readdirSync)(dir)) {
+        const abs = external_node_path_default().join(dir, name);
+        const stats = (0,external_node_fs_namespaceObject.lstatSync)(abs);
+        if (stats.isSymbolicLink()) {
+            if (!staysInside(dest, abs)) {
+                logger.debug(`untar: removing symlink ${JSON.stringify(external_node_path_default().relative(dest, abs))} that leads out of the destination`);
+                (0,external_node_fs_namespaceObject.unlinkSync)(abs);
+            }
+        }
+        else if (stats.isDirectory()) {
+            dropEscapingLinks(dest, abs, logger);
         }
     }
 }
@@ -72737,6 +72806,10 @@ function onEntry(x, entry) {
         else {
             try {
                 (0,external_node_fs_namespaceObject.symlinkSync)(link, targetPath);
+                if (!staysInside(x.dest, targetPath)) {
+                    x.logger.debug(`untar: skipping symlink ${JSON.stringify(target)} that leads out through ${JSON.stringify(link)}`);
+                    (0,external_node_fs_namespaceObject.unlinkSync)(targetPath);
+                }
             }
             catch (err) {
                 x.logger.warning(`untar: could not create symlink ${JSON.stringify(target)}: ${err.message}`);
@@ -72864,6 +72937,7 @@ const untarRunner = {
             };
             try {
                 await extractToDir(absIn, inPath, x, workDir);
+                dropEscapingLinks(temp, temp, ctx.logger);
             }
             catch (err) {
                 const message = `failed to extract tar file ${JSON.stringify(inPath)}: ${describeFsError(err, workDir)}`;
@@ -73711,6 +73785,12 @@ async function readInside(workspace, file, inputName, options) {
         }
         catch {
             throw new InputError(`${inputName}: "${file}" must be a path inside the workspace (${workspace})`);
+        }
+        // resolveStrictly leaves the last component unresolved: a link there must not lead out either.
+        const real = await external_node_fs_namespaceObject.promises.realpath(resolved).catch(() => resolved);
+        const root = await external_node_fs_namespaceObject.promises.realpath(workspace).catch(() => workspace);
+        if (!isWithin(root, real)) {
+            throw new InputError(`${inputName}: "${file}" must be a path inside the workspace (${workspace}); it is a symlink that leads out`);
         }
     }
     try {

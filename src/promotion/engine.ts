@@ -18,7 +18,7 @@ import { isTerminal, messageOf } from './errors.js';
 import { executeRunner } from './execute.js';
 import type { FreightSources } from './freight-lookup.js';
 import type { FreightCollection, FreightRequest, FreightReference } from './freight.js';
-import { deepCopy } from './state.js';
+import { deepCopy, setOwn } from './state.js';
 import { splitAlias, type Step, type Var } from './steps.js';
 import type {
   Capabilities,
@@ -213,14 +213,14 @@ class Promotion {
   // Global vars see ctx and earlier vars only (no outputs, no status functions).
   private globalVars(): Record<string, unknown> {
     const vars: Record<string, unknown> = {};
-    for (const v of this.input.vars) vars[v.name] = evaluateVar(v.value, globalVarsEnv(this.parts, vars));
+    for (const v of this.input.vars) setOwn(vars, v.name, evaluateVar(v.value, globalVarsEnv(this.parts, vars)));
     return vars;
   }
 
   private stepVars(step: Step): Record<string, unknown> {
     const vars = this.globalVars();
     for (const v of step.vars) {
-      vars[v.name] = evaluateVar(v.value, stepVarsEnv(this.parts, step.alias, vars, this.state, this.metas));
+      setOwn(vars, v.name, evaluateVar(v.value, stepVarsEnv(this.parts, step.alias, vars, this.state, this.metas)));
     }
     return vars;
   }
@@ -310,11 +310,11 @@ class Promotion {
 
   private storeOutput(step: Step, runner: StepRunner<any>, result: StepResult): void {
     const output = result.output === undefined ? null : deepFreeze(deepCopy(result.output));
-    this.state[step.alias] = output;
+    setOwn(this.state, step.alias, output);
     const { namespace } = splitAlias(step.alias);
     if (runner.propagatesTaskOutput && namespace !== undefined && output) {
       const merged = { ...((this.state[namespace] as Record<string, unknown> | null) ?? {}), ...output };
-      this.state[namespace] = merged;
+      setOwn(this.state, namespace, merged);
     }
   }
 
@@ -353,6 +353,11 @@ class Promotion {
         const result = await executeRunner(runner, ctx);
         await this.options.events?.onStepAttempt?.(step, attempt, result);
         this.storeOutput(step, runner, result);
+        // The deadline aborted the attempt in flight (a request, a clone): what ended it is the
+        // step's timeout, not the abort error the runner saw, so report it as Kargo does.
+        if (timer.signal.aborted && !this.signal.aborted && result.status !== 'Succeeded' && result.status !== 'Skipped') {
+          return this.finish(step, meta, this.timedOut(step, timeout, lastError), attempt, started);
+        }
         const outcome = this.complete(step, meta, result, threshold);
         if (outcome.finished) {
           if (outcome.status === 'Succeeded' && result.healthCheck) this.healthChecks.push(result.healthCheck);
