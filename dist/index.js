@@ -44623,7 +44623,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5386);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7385);
 // The action's entry point: GitHub runs `node dist/index.js`.
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
@@ -44633,7 +44633,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5386:
+/***/ 7385:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -63120,6 +63120,102 @@ function marshalSorted(value) {
     return (0,yaml_dist/* stringify */.As)(value, { sortMapEntries: true, indentSeq: false, lineWidth: 0, version: '1.1' });
 }
 
+;// CONCATENATED MODULE: ./src/tools/kustomization-refs.ts
+// Kargo runs kustomize's library on a file system confined to the WorkDir. We run the kustomize
+// binary, which can read any file the runner can (`configMapGenerator.files: [/proc/1/environ]`
+// would put the runner's secrets into rendered manifests that a later step pushes). So before the
+// build, every local file or directory a kustomization refers to, in it and in the kustomizations
+// it pulls in, must resolve (symlinks included) inside the WorkDir.
+
+
+
+
+const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
+/** Top-level fields whose strings (or whose entries' listed keys) name local files or dirs. */
+const PATH_LISTS = ['resources', 'components', 'bases', 'crds', 'patchesStrategicMerge', 'configurations', 'generators', 'transformers', 'validators'];
+const ENTRY_PATH_KEYS = {
+    patches: ['path'],
+    patchesJson6902: ['path'],
+    replacements: ['path'],
+    configMapGenerator: ['files', 'envs', 'env'],
+    secretGenerator: ['files', 'envs', 'env'],
+    helmCharts: ['valuesFile', 'additionalValuesFiles'],
+    openapi: ['path']
+};
+class KustomizationEscapeError extends Error {
+}
+function isRemote(ref) {
+    return /^[a-z][a-z0-9+.-]*:\/\//i.test(ref) || /^(github\.com|gitlab\.com|bitbucket\.org)\//.test(ref) || ref.startsWith('git@');
+}
+/** `key=path` and `path` forms of generator `files`; env files are plain paths. */
+function stripKey(ref) {
+    const eq = ref.indexOf('=');
+    return eq > 0 && !ref.slice(0, eq).includes('/') ? ref.slice(eq + 1) : ref;
+}
+function asStrings(value) {
+    if (typeof value === 'string')
+        return [value];
+    return Array.isArray(value) ? value.filter((v) => typeof v === 'string') : [];
+}
+/** Every local reference of one kustomization, with the field that holds it. */
+function localReferences(doc) {
+    const refs = [];
+    for (const field of PATH_LISTS)
+        for (const ref of asStrings(doc[field]))
+            refs.push([field, ref]);
+    for (const [field, keys] of Object.entries(ENTRY_PATH_KEYS)) {
+        const value = doc[field];
+        const entries = Array.isArray(value) ? value : value && typeof value === 'object' ? [value] : [];
+        for (const entry of entries) {
+            if (!entry || typeof entry !== 'object')
+                continue;
+            for (const key of keys) {
+                for (const ref of asStrings(entry[key]))
+                    refs.push([`${field}.${key}`, stripKey(ref)]);
+            }
+        }
+    }
+    // Multi-line strings are inline patches, not paths.
+    return refs.filter(([, ref]) => ref !== '' && !ref.includes('\n') && !isRemote(ref));
+}
+async function kustomizationIn(dir) {
+    for (const name of KUSTOMIZATION_FILES) {
+        const file = external_node_path_default().join(dir, name);
+        if (await external_node_fs_namespaceObject.promises.stat(file).then((s) => s.isFile(), () => false))
+            return file;
+    }
+    return undefined;
+}
+async function realpathOrSelf(p) {
+    return external_node_fs_namespaceObject.promises.realpath(p).catch(() => p);
+}
+/**
+ * Throws KustomizationEscapeError naming the file and field of the first reference that leads
+ * outside workDir. Missing files are left for kustomize to report.
+ */
+async function checkKustomizationReferences(workDir, dir, seen = new Set()) {
+    const root = await realpathOrSelf(workDir);
+    const realDir = await realpathOrSelf(dir);
+    if (seen.has(realDir))
+        return;
+    seen.add(realDir);
+    const file = await kustomizationIn(realDir);
+    if (!file)
+        return;
+    const doc = (0,yaml_dist/* parse */.qg)(await external_node_fs_namespaceObject.promises.readFile(file, 'utf8'));
+    if (!doc || typeof doc !== 'object')
+        return;
+    for (const [field, ref] of localReferences(doc)) {
+        const target = await realpathOrSelf(external_node_path_default().resolve(realDir, ref));
+        if (!isWithin(root, target)) {
+            const where = external_node_path_default().relative(root, file);
+            throw new KustomizationEscapeError(`${where}: ${field} refers to ${JSON.stringify(ref)}, which is outside the working directory; kustomize-build only reads files inside it`);
+        }
+        if (await external_node_fs_namespaceObject.promises.stat(target).then((s) => s.isDirectory(), () => false))
+            await checkKustomizationReferences(workDir, target, seen);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/runners/schemas/kustomize-build.ts
 const kustomizeBuildSchema = {
     type: 'object',
@@ -63157,6 +63253,7 @@ const kustomizeBuildSchema = {
 ;// CONCATENATED MODULE: ./src/runners/kustomize-build.ts
 // kustomize-build: runs `kustomize build` on a directory of the WorkDir and writes the result as
 // one multi-document file or as one file per resource.
+
 
 
 
@@ -63204,6 +63301,15 @@ const kustomizeBuildRunner = {
     effects: 'local',
     run: async (ctx) => {
         const config = ctx.config;
+        const dir = secureJoin(ctx.workDir, config.path);
+        try {
+            await checkKustomizationReferences(ctx.workDir, dir);
+        }
+        catch (err) {
+            if (err instanceof KustomizationEscapeError)
+                return { status: 'Errored', error: new TerminalError(err.message) };
+            throw err;
+        }
         let kustomize;
         try {
             kustomize = await findTool('kustomize', ctx.logger);
@@ -63214,7 +63320,6 @@ const kustomizeBuildRunner = {
             throw err;
         }
         const helm = (await locateTool('helm')) ?? 'helm';
-        const dir = secureJoin(ctx.workDir, config.path);
         const result = await runTool(kustomize, kustomizeArgs(dir, config, helm), { cwd: ctx.workDir, signal: ctx.signal });
         if (result.exitCode !== 0) {
             return { status: 'Errored', error: new Error(`kustomize build of ${JSON.stringify(config.path)} failed: ${toolError(result)}`) };
@@ -67110,12 +67215,12 @@ const kustomizeSetImageSchema = {
 
 
 /** Kustomize's recognised file names, in its order. */
-const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
+const kustomize_set_image_KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
 /** The one regular kustomization file in dir, or an error naming what was (not) found. */
 async function findKustomization(workDir, dir) {
     const secureDir = secureJoin(workDir, dir);
     const found = [];
-    for (const name of KUSTOMIZATION_FILES) {
+    for (const name of kustomize_set_image_KUSTOMIZATION_FILES) {
         const stats = await external_node_fs_namespaceObject.promises.lstat(external_node_path_default().join(secureDir, name)).catch(() => undefined);
         if (stats?.isFile())
             found.push(name);

@@ -8,6 +8,7 @@ import { secureJoin } from '../fs/paths.js';
 import { TerminalError } from '../promotion/errors.js';
 import type { StepResult, StepRunner } from '../promotion/types.js';
 import { findTool, locateTool, ToolMissingError } from '../tools/index.js';
+import { checkKustomizationReferences, KustomizationEscapeError } from '../tools/kustomization-refs.js';
 import { kustomizeResourceFiles, unsafeFilenameProblem } from '../tools/manifests.js';
 import { runTool, toolError } from '../tools/run.js';
 import { kustomizeBuildSchema, type KustomizeBuildConfig } from './schemas/kustomize-build.js';
@@ -50,6 +51,13 @@ export const kustomizeBuildRunner: StepRunner<KustomizeBuildConfig> = {
   effects: 'local',
   run: async (ctx): Promise<StepResult> => {
     const config = ctx.config;
+    const dir = secureJoin(ctx.workDir, config.path);
+    try {
+      await checkKustomizationReferences(ctx.workDir, dir);
+    } catch (err) {
+      if (err instanceof KustomizationEscapeError) return { status: 'Errored', error: new TerminalError(err.message) };
+      throw err;
+    }
     let kustomize: string;
     try {
       kustomize = await findTool('kustomize', ctx.logger);
@@ -58,7 +66,6 @@ export const kustomizeBuildRunner: StepRunner<KustomizeBuildConfig> = {
       throw err;
     }
     const helm = (await locateTool('helm')) ?? 'helm';
-    const dir = secureJoin(ctx.workDir, config.path);
     const result = await runTool(kustomize, kustomizeArgs(dir, config, helm), { cwd: ctx.workDir, signal: ctx.signal });
     if (result.exitCode !== 0) {
       return { status: 'Errored', error: new Error(`kustomize build of ${JSON.stringify(config.path)} failed: ${toolError(result)}`) };
