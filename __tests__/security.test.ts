@@ -20,6 +20,8 @@ import { git } from './helpers/git-fixtures.js';
 import { startGitServer, type GitServer } from './helpers/git-server.js';
 import { runTool } from '../src/tools/run.js';
 import { fileWriteRunner } from '../src/runners/file-write.js';
+import { helmTemplateRunner } from '../src/runners/helm-template.js';
+import { isTerminal } from '../src/promotion/errors.js';
 import { httpRunner } from '../src/runners/http.js';
 import { httpDownloadRunner } from '../src/runners/http-download.js';
 import { jsonParseRunner } from '../src/runners/json-parse.js';
@@ -579,5 +581,20 @@ describe('secrets stay out of child processes', () => {
     const env = gitEnv();
     expect(JSON.stringify(env)).not.toContain(SECRET);
     expect(env.KEEP_ME).toBe('kept');
+  });
+});
+
+describe('helm-template and links that lead out', () => {
+  it('refuses a chart holding a symlink to a file outside the WorkDir, before running helm', async () => {
+    const outside = makeTempDir('outside-');
+    writeFileSync(path.join(outside, 'secret.txt'), 'top secret');
+    const workDir = makeTempDir('helm-link-');
+    mkdirSync(path.join(workDir, 'chart/files'), { recursive: true });
+    writeFileSync(path.join(workDir, 'chart/Chart.yaml'), 'apiVersion: v2\nname: c\nversion: 0.1.0\n');
+    symlinkSync(path.join(outside, 'secret.txt'), path.join(workDir, 'chart/files/secret.txt'));
+    const result = await runStep(helmTemplateRunner, { path: 'chart', releaseName: 'r', outPath: 'out.yaml' }, { workDir });
+    expect(result.status).toBe('Errored');
+    expect(isTerminal(result.error)).toBe(true);
+    expect((result.error as Error).message).toBe('chart "chart" contains a symlink that leads outside the working directory: chart/files/secret.txt');
   });
 });

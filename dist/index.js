@@ -44623,7 +44623,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7385);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3617);
 // The action's entry point: GitHub runs `node dist/index.js`.
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
@@ -44633,7 +44633,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7385:
+/***/ 3617:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -62048,6 +62048,33 @@ const githubPushRunner = {
     }
 };
 
+;// CONCATENATED MODULE: ./src/fs/escaping-links.ts
+// A tool we run (helm) follows symlinks wherever they lead. Before handing it a directory of the
+// WorkDir, find any link inside that resolves outside the WorkDir.
+
+
+
+/** The first symlink under dir (relative to root) whose target is outside root, if any. */
+async function findEscapingLink(root, dir) {
+    const realRoot = await external_node_fs_namespaceObject.promises.realpath(root);
+    const entries = await external_node_fs_namespaceObject.promises.readdir(dir, { withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
+        const full = external_node_path_default().join(dir, entry.name);
+        if (entry.isSymbolicLink()) {
+            const target = await external_node_fs_namespaceObject.promises.realpath(full).catch(() => undefined);
+            // A dangling link reads nothing; a link that resolves outside could read anything.
+            if (target !== undefined && !isWithin(realRoot, target))
+                return external_node_path_default().relative(root, full);
+        }
+        else if (entry.isDirectory() && entry.name !== '.git') {
+            const found = await findEscapingLink(root, full);
+            if (found)
+                return found;
+        }
+    }
+    return undefined;
+}
+
 // EXTERNAL MODULE: ./node_modules/semver/index.js
 var node_modules_semver = __nccwpck_require__(2088);
 ;// CONCATENATED MODULE: ./node_modules/@actions/tool-cache/lib/manifest.js
@@ -63385,6 +63412,7 @@ const helmTemplateSchema = {
 
 
 
+
 const helm_template_FILE_MODE = 0o600;
 // What Helm's chartutil.ParseKubeVersion (a lenient semver parse) accepts.
 const KUBE_VERSION = /^v?\d+(\.\d+){0,2}(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
@@ -63452,6 +63480,14 @@ const helmTemplateRunner = {
             }
             valuesFiles.push(abs);
         }
+        const chartDir = secureJoin(ctx.workDir, config.path);
+        const escaping = await findEscapingLink(ctx.workDir, chartDir);
+        if (escaping) {
+            return {
+                status: 'Errored',
+                error: new TerminalError(`chart ${JSON.stringify(config.path)} contains a symlink that leads outside the working directory: ${escaping}`)
+            };
+        }
         let helm;
         try {
             helm = await findTool('helm', ctx.logger);
@@ -63461,7 +63497,6 @@ const helmTemplateRunner = {
                 return { status: 'Errored', error: new TerminalError(err.message) };
             throw err;
         }
-        const chartDir = secureJoin(ctx.workDir, config.path);
         const run = (args) => runTool(helm, args, { cwd: ctx.workDir, signal: ctx.signal });
         if (config.buildDependencies) {
             const built = await run(['dependency', 'build', chartDir]);

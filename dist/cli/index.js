@@ -70976,6 +70976,33 @@ const githubPushRunner = {
     }
 };
 
+;// CONCATENATED MODULE: ./src/fs/escaping-links.ts
+// A tool we run (helm) follows symlinks wherever they lead. Before handing it a directory of the
+// WorkDir, find any link inside that resolves outside the WorkDir.
+
+
+
+/** The first symlink under dir (relative to root) whose target is outside root, if any. */
+async function findEscapingLink(root, dir) {
+    const realRoot = await external_node_fs_namespaceObject.promises.realpath(root);
+    const entries = await external_node_fs_namespaceObject.promises.readdir(dir, { withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
+        const full = external_node_path_default().join(dir, entry.name);
+        if (entry.isSymbolicLink()) {
+            const target = await external_node_fs_namespaceObject.promises.realpath(full).catch(() => undefined);
+            // A dangling link reads nothing; a link that resolves outside could read anything.
+            if (target !== undefined && !isWithin(realRoot, target))
+                return external_node_path_default().relative(root, full);
+        }
+        else if (entry.isDirectory() && entry.name !== '.git') {
+            const found = await findEscapingLink(root, full);
+            if (found)
+                return found;
+        }
+    }
+    return undefined;
+}
+
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -74122,6 +74149,7 @@ const helmTemplateSchema = {
 
 
 
+
 const helm_template_FILE_MODE = 0o600;
 // What Helm's chartutil.ParseKubeVersion (a lenient semver parse) accepts.
 const KUBE_VERSION = /^v?\d+(\.\d+){0,2}(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
@@ -74189,6 +74217,14 @@ const helmTemplateRunner = {
             }
             valuesFiles.push(abs);
         }
+        const chartDir = secureJoin(ctx.workDir, config.path);
+        const escaping = await findEscapingLink(ctx.workDir, chartDir);
+        if (escaping) {
+            return {
+                status: 'Errored',
+                error: new TerminalError(`chart ${JSON.stringify(config.path)} contains a symlink that leads outside the working directory: ${escaping}`)
+            };
+        }
         let helm;
         try {
             helm = await findTool('helm', ctx.logger);
@@ -74198,7 +74234,6 @@ const helmTemplateRunner = {
                 return { status: 'Errored', error: new TerminalError(err.message) };
             throw err;
         }
-        const chartDir = secureJoin(ctx.workDir, config.path);
         const run = (args) => runTool(helm, args, { cwd: ctx.workDir, signal: ctx.signal });
         if (config.buildDependencies) {
             const built = await run(['dependency', 'build', chartDir]);

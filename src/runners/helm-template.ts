@@ -4,6 +4,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../fs/atomic.js';
+import { findEscapingLink } from '../fs/escaping-links.js';
 import { secureJoin } from '../fs/paths.js';
 import { TerminalError } from '../promotion/errors.js';
 import type { StepResult, StepRunner } from '../promotion/types.js';
@@ -84,6 +85,14 @@ export const helmTemplateRunner: StepRunner<HelmTemplateConfig> = {
       valuesFiles.push(abs);
     }
 
+    const chartDir = secureJoin(ctx.workDir, config.path);
+    const escaping = await findEscapingLink(ctx.workDir, chartDir);
+    if (escaping) {
+      return {
+        status: 'Errored',
+        error: new TerminalError(`chart ${JSON.stringify(config.path)} contains a symlink that leads outside the working directory: ${escaping}`)
+      };
+    }
     let helm: string;
     try {
       helm = await findTool('helm', ctx.logger);
@@ -91,7 +100,6 @@ export const helmTemplateRunner: StepRunner<HelmTemplateConfig> = {
       if (err instanceof ToolMissingError) return { status: 'Errored', error: new TerminalError(err.message) };
       throw err;
     }
-    const chartDir = secureJoin(ctx.workDir, config.path);
     const run = (args: string[]) => runTool(helm, args, { cwd: ctx.workDir, signal: ctx.signal });
 
     if (config.buildDependencies) {
