@@ -1,40 +1,19 @@
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isTerminal } from '../../src/promotion/errors.js';
 import type { StepResult } from '../../src/promotion/types.js';
 import { flatFiles, helmTemplateRunner } from '../../src/runners/helm-template.js';
 import { helmFlatFilename, splitYAMLDocuments } from '../../src/tools/manifests.js';
+import { useStandinTools } from '../helpers/standin-tools.js';
 import { makeTempDir, runStep } from '../helpers/step-context.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const STANDIN = path.join(HERE, '..', 'fixtures', 'kustomize-build', 'standin-tool.cjs');
 const OUTPUT = readFileSync(path.join(HERE, '..', 'fixtures', 'helm-template', 'template-output.yaml'), 'utf8');
 
-let toolDir: string;
-const savedPath = process.env.PATH;
-
-beforeAll(() => {
-  toolDir = makeTempDir('standin-helm-');
-  copyFileSync(STANDIN, path.join(toolDir, 'helm'));
-  chmodSync(path.join(toolDir, 'helm'), 0o755);
-  process.env.PATH = `${toolDir}${path.delimiter}${savedPath}`;
-});
-afterAll(() => {
-  process.env.PATH = savedPath;
-});
-
-function plan(control: Record<string, unknown>): void {
-  writeFileSync(path.join(toolDir, 'control-helm.json'), JSON.stringify(control));
-  writeFileSync(path.join(toolDir, 'calls.jsonl'), '');
-}
-
-function calls(): string[][] {
-  return readFileSync(path.join(toolDir, 'calls.jsonl'), 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l).args);
-}
+const tools = useStandinTools(['helm']);
+const plan = (control: Record<string, unknown>) => tools.plan('helm', control);
+const calls = tools.calls;
 
 function chartWorkDir(): string {
   const dir = makeTempDir();

@@ -1,4 +1,4 @@
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isTerminal } from '../../src/promotion/errors.js';
@@ -6,37 +6,15 @@ import type { StepResult } from '../../src/promotion/types.js';
 import { kustomizeBuildRunner, outPathIsFile } from '../../src/runners/kustomize-build.js';
 import { locateTool, sha256Of } from '../../src/tools/index.js';
 import { kustomizeFilename, unsafeFilenameProblem } from '../../src/tools/manifests.js';
+import { useStandinTools } from '../helpers/standin-tools.js';
 import { makeTempDir, runStep } from '../helpers/step-context.js';
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'kustomize-build');
 const BUILD_OUTPUT = readFileSync(path.join(FIXTURES, 'build-output.yaml'), 'utf8');
 
-let toolDir: string;
-const savedPath = process.env.PATH;
-
-beforeAll(() => {
-  toolDir = makeTempDir('standin-tools-');
-  for (const tool of ['kustomize', 'helm']) {
-    copyFileSync(path.join(FIXTURES, 'standin-tool.cjs'), path.join(toolDir, tool));
-    chmodSync(path.join(toolDir, tool), 0o755);
-  }
-  process.env.PATH = `${toolDir}${path.delimiter}${savedPath}`;
-});
-afterAll(() => {
-  process.env.PATH = savedPath;
-});
-
-function plan(build: Record<string, unknown>): void {
-  writeFileSync(path.join(toolDir, 'control-kustomize.json'), JSON.stringify({ build }));
-  writeFileSync(path.join(toolDir, 'calls.jsonl'), '');
-}
-
-function calls(): string[][] {
-  return readFileSync(path.join(toolDir, 'calls.jsonl'), 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l).args);
-}
+const tools = useStandinTools(['kustomize', 'helm']);
+const plan = (build: Record<string, unknown>) => tools.plan('kustomize', { build });
+const calls = tools.calls;
 
 function workDirWithBase(): string {
   const dir = makeTempDir();
@@ -52,7 +30,7 @@ const baseArgs = (workDir: string, dir = 'base') => [
   'LoadRestrictionsNone',
   '--enable-helm',
   '--helm-command',
-  path.join(toolDir, 'helm')
+  path.join(tools.dir, 'helm')
 ];
 
 function errorOf(result: StepResult): string {
