@@ -419,3 +419,25 @@ export async function seedIndex(
   if (extra.annotations) index.annotations = extra.annotations;
   return seedManifest(registry, repository, tag, JSON.stringify(index, null, 2), mediaType);
 }
+
+/**
+ * `describe` when a registry can run here; outside CI without one, `describe.skip` with a warning
+ * naming what to install (in CI a missing registry fails the suite instead).
+ */
+export function describeWithRegistry(suite: string): jest.Describe {
+  const availability = registryAvailability();
+  if (availability.available || process.env.CI) return describe;
+  console.warn(`${suite} tests skipped: ${availability.reason}`);
+  return describe.skip;
+}
+
+/** Capabilities for OCI steps: only the secrets matter. */
+export function registryCapabilities(secrets: Record<string, Record<string, string>> = {}) {
+  return { gitUser: { name: 't', email: 't@example.com' }, secrets, mask: () => undefined };
+}
+
+/** Fail the suite (it runs in CI) when no registry can be started here. */
+export function assertRegistry(suite: string): void {
+  const availability = registryAvailability();
+  if (!availability.available) throw new Error(`${suite} tests need a registry in CI: ${availability.reason}`);
+}

@@ -5,7 +5,9 @@ import type { Capabilities } from '../../src/promotion/types.js';
 import { MAX_OCI_ARTIFACT_BYTES, ociDownloadRunner } from '../../src/runners/oci-download.js';
 import {
   OCI,
-  registryAvailability,
+  assertRegistry,
+  describeWithRegistry,
+  registryCapabilities,
   seedBlob,
   seedImage,
   seedIndex,
@@ -16,19 +18,13 @@ import {
 } from '../helpers/oci-registry.js';
 import { makeTempDir, runStep } from '../helpers/step-context.js';
 
-const availability = registryAvailability();
-if (!availability.available && !process.env.CI) {
-  console.warn(`oci-download tests skipped: ${availability.reason}`);
-}
-const describeRegistry = availability.available || process.env.CI ? describe : describe.skip;
+const describeRegistry = describeWithRegistry('oci-download');
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-function capabilities(secrets: Capabilities['secrets'] = {}): Capabilities {
-  return { gitUser: { name: 't', email: 't@example.com' }, secrets, mask: () => undefined };
-}
+const capabilities = (secrets: Capabilities['secrets'] = {}): Capabilities => registryCapabilities(secrets);
 
 describe('oci-download config', () => {
   it.each([
@@ -62,7 +58,7 @@ describeRegistry('oci-download against a registry', () => {
   const chartBytes = Buffer.from('\x1f\x8b fake chart tarball bytes \x00\xff', 'latin1');
 
   beforeAll(async () => {
-    if (!availability.available) throw new Error(`oci-download tests need a registry in CI: ${availability.reason}`);
+    assertRegistry('oci-download');
     registry = await startRegistry();
     chart = await seedImage(registry, 'charts/app', '1.0.0', {
       configMediaType: OCI.helmConfig,
@@ -168,7 +164,7 @@ describeRegistry('oci-download credentials', () => {
   const users = { robot: 'robot-password' };
 
   beforeAll(async () => {
-    if (!availability.available) throw new Error(`oci-download tests need a registry in CI: ${availability.reason}`);
+    assertRegistry('oci-download');
     [basic, token] = await Promise.all([startRegistry({ auth: 'htpasswd', users }), startRegistry({ auth: 'token', users })]);
     for (const registry of [basic, token]) {
       await seedImage(registry, 'charts/app', '1.0.0', { layers: [{ content: 'private chart', mediaType: OCI.helmChart }] });
@@ -231,7 +227,7 @@ describeRegistry('oci-download over TLS', () => {
   let registry: TestRegistry;
 
   beforeAll(async () => {
-    if (!availability.available) throw new Error(`oci-download tests need a registry in CI: ${availability.reason}`);
+    assertRegistry('oci-download');
     registry = await startRegistry({ tls: true });
     await seedImage(registry, 'charts/app', '1.0.0', { layers: [{ content: 'over tls', mediaType: OCI.helmChart }] });
   });

@@ -6,7 +6,9 @@ import {
   fetchBlob,
   fetchManifest,
   OCI,
-  registryAvailability,
+  assertRegistry,
+  describeWithRegistry,
+  registryCapabilities,
   seedImage,
   seedIndex,
   startRegistry,
@@ -15,22 +17,16 @@ import {
 } from '../helpers/oci-registry.js';
 import { runStep } from '../helpers/step-context.js';
 
-const availability = registryAvailability();
-if (!availability.available && !process.env.CI) {
-  console.warn(`oci-push tests skipped: ${availability.reason}`);
-}
-const describeRegistry = availability.available || process.env.CI ? describe : describe.skip;
+const describeRegistry = describeWithRegistry('oci-push');
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-function capabilities(secrets: Capabilities['secrets'] = {}): Capabilities {
-  return { gitUser: { name: 't', email: 't@example.com' }, secrets, mask: () => undefined };
-}
+const capabilities = (secrets: Capabilities['secrets'] = {}): Capabilities => registryCapabilities(secrets);
 
 function requireRegistry(): void {
-  if (!availability.available) throw new Error(`oci-push tests need a registry in CI: ${availability.reason}`);
+  assertRegistry('oci-push');
 }
 
 async function withEnv<T>(value: string | undefined, fn: () => Promise<T>): Promise<T> {
