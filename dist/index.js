@@ -52559,6 +52559,12 @@ const nameXorSelector = [
     { required: ['name'], properties: { name: { minLength: 1 }, selector: { enum: [null] } } },
     { required: ['selector'], properties: { name: { enum: ['', null] } } }
 ];
+/** How both Argo CD steps name an Application: by name (and namespace) or by selector. */
+const appIdentityProperties = {
+    name: { type: 'string', minLength: 1, description: 'Application name; exclusive with selector.' },
+    namespace: { type: 'string', minLength: 1, description: 'Application namespace; default argocd.' },
+    selector: argoCDAppSelectorSchema
+};
 
 ;// CONCATENATED MODULE: ./src/runners/schemas/argocd-update.ts
 
@@ -52628,9 +52634,7 @@ const argocdUpdateSchema = {
                 type: 'object',
                 additionalProperties: false,
                 properties: {
-                    name: { type: 'string', minLength: 1, description: 'Application name; exclusive with selector.' },
-                    namespace: { type: 'string', minLength: 1, description: 'Application namespace; default argocd.' },
-                    selector: argoCDAppSelectorSchema,
+                    ...appIdentityProperties,
                     sources: { type: 'array', minItems: 1, items: sourceUpdate }
                 },
                 oneOf: nameXorSelector
@@ -53087,9 +53091,7 @@ const argocdWaitSchema = {
                 type: 'object',
                 additionalProperties: false,
                 properties: {
-                    name: { type: 'string', minLength: 1, description: 'Application name; exclusive with selector.' },
-                    namespace: { type: 'string', minLength: 1, description: 'Application namespace; default argocd.' },
-                    selector: argoCDAppSelectorSchema,
+                    ...appIdentityProperties,
                     waitFor: {
                         type: 'array',
                         description: 'Conditions to wait for; default [health, sync, operation].',

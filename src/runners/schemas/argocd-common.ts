@@ -45,3 +45,10 @@ export const nameXorSelector = [
   { required: ['name'], properties: { name: { minLength: 1 }, selector: { enum: [null] } } },
   { required: ['selector'], properties: { name: { enum: ['', null] } } }
 ] as const;
+
+/** How both Argo CD steps name an Application: by name (and namespace) or by selector. */
+export const appIdentityProperties = {
+  name: { type: 'string', minLength: 1, description: 'Application name; exclusive with selector.' },
+  namespace: { type: 'string', minLength: 1, description: 'Application namespace; default argocd.' },
+  selector: argoCDAppSelectorSchema
+} as const;

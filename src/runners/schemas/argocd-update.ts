@@ -1,5 +1,5 @@
 import type { FromSchema } from 'json-schema-to-ts';
-import { argoCDAppSelectorSchema, nameXorSelector } from './argocd-common.js';
+import { appIdentityProperties, argoCDAppSelectorSchema, nameXorSelector } from './argocd-common.js';
 
 const kustomizeImageUpdate = {
   type: 'object',
@@ -70,9 +70,7 @@ export const argocdUpdateSchema = {
         type: 'object',
         additionalProperties: false,
         properties: {
-          name: { type: 'string', minLength: 1, description: 'Application name; exclusive with selector.' },
-          namespace: { type: 'string', minLength: 1, description: 'Application namespace; default argocd.' },
-          selector: argoCDAppSelectorSchema,
+          ...appIdentityProperties,
           sources: { type: 'array', minItems: 1, items: sourceUpdate }
         },
         oneOf: nameXorSelector

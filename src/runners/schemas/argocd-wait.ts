@@ -1,5 +1,5 @@
 import type { FromSchema } from 'json-schema-to-ts';
-import { argoCDAppSelectorSchema, nameXorSelector } from './argocd-common.js';
+import { appIdentityProperties, argoCDAppSelectorSchema, nameXorSelector } from './argocd-common.js';
 
 export const WAIT_FOR_VALUES = ['health', 'sync', 'operation', 'suspended', 'degraded'] as const;
 
@@ -15,9 +15,7 @@ export const argocdWaitSchema = {
         type: 'object',
         additionalProperties: false,
         properties: {
-          name: { type: 'string', minLength: 1, description: 'Application name; exclusive with selector.' },
-          namespace: { type: 'string', minLength: 1, description: 'Application namespace; default argocd.' },
-          selector: argoCDAppSelectorSchema,
+          ...appIdentityProperties,
           waitFor: {
             type: 'array',
             description: 'Conditions to wait for; default [health, sync, operation].',
